@@ -1,0 +1,190 @@
+package actor
+
+import "sync"
+
+const (
+	// queueMinCap is the ring's first allocation.
+	queueMinCap = 8
+	// queueRetainCap is the largest ring kept once the queue drains; a larger one, left
+	// by a burst, is dropped so an idle subscription does not hold it forever.
+	queueRetainCap = 4096
+)
+
+// Queue is the bounded pending queue between a producer that must never block (the
+// socket reader) and the actor that delivers to user code. It is limited in items and in
+// bytes; a Push that would exceed either limit stores nothing and returns false, and the
+// caller counts a drop. It is safe for many producers and one consumer. No method blocks
+// beyond a short internal lock.
+//
+// The consumer waits on [Queue.Ready] and then pops until the queue is empty:
+//
+//	for {
+//		select {
+//		case <-q.Ready():
+//		case <-done:
+//			return
+//		}
+//		for v, _, ok := q.Pop(); ok; v, _, ok = q.Pop() {
+//			deliver(v)
+//		}
+//	}
+//
+// Every successful Push leaves a wake-up pending, so an item can never sit in the queue
+// without one after the consumer last found it empty. Wake-ups coalesce: one may stand
+// for many items, and one may be spurious (its items already popped).
+//
+// Items live in a ring buffer that grows by doubling and is reused, so Push and Pop do
+// not allocate in steady state.
+type Queue[T any] struct {
+	mu       sync.Mutex
+	ring     []queueItem[T] // len is 0 or a power of two
+	head     int            // index of the oldest item
+	items    int
+	bytes    int
+	maxItems int
+	maxBytes int
+	closed   bool
+	ready    chan struct{}
+}
+
+type queueItem[T any] struct {
+	v    T
+	size int
+}
+
+// NewQueue returns an empty queue holding at most maxItems items and maxBytes bytes;
+// a limit <= 0 means that dimension is unlimited.
+func NewQueue[T any](maxItems, maxBytes int) *Queue[T] {
+	return &Queue[T]{maxItems: maxItems, maxBytes: maxBytes, ready: make(chan struct{}, 1)}
+}
+
+// Push appends v, counting size bytes (a negative size counts as 0) toward the byte
+// limit. It never blocks on the consumer. It returns false and stores nothing when the
+// queue is closed or v would take it past either limit (an item larger than the byte
+// limit never fits). On success it leaves a wake-up pending on Ready.
+func (q *Queue[T]) Push(v T, size int) bool {
+	size = max(size, 0)
+	q.mu.Lock()
+	if q.closed ||
+		(q.maxItems > 0 && q.items >= q.maxItems) ||
+		(q.maxBytes > 0 && size > q.maxBytes-q.bytes) {
+		q.mu.Unlock()
+		return false
+	}
+	if q.items == len(q.ring) {
+		q.grow()
+	}
+	q.ring[(q.head+q.items)&(len(q.ring)-1)] = queueItem[T]{v: v, size: size}
+	q.items++
+	q.bytes += size
+	q.wake()
+	q.mu.Unlock()
+	return true
+}
+
+// Pop removes and returns the oldest item and its size; ok is false when the queue is
+// empty. It does not block.
+func (q *Queue[T]) Pop() (v T, size int, ok bool) {
+	q.mu.Lock()
+	if q.items == 0 {
+		q.mu.Unlock()
+		return v, 0, false
+	}
+	v, size = q.take()
+	q.mu.Unlock()
+	return v, size, true
+}
+
+// PopBatch removes up to limit of the oldest items (all of them if limit <= 0),
+// appends them to dst in order and returns the extended slice. It does not block.
+func (q *Queue[T]) PopBatch(dst []T, limit int) []T {
+	q.mu.Lock()
+	n := q.items
+	if limit > 0 && limit < n {
+		n = limit
+	}
+	for range n {
+		v, _ := q.take()
+		dst = append(dst, v)
+	}
+	q.mu.Unlock()
+	return dst
+}
+
+// Ready returns the wake-up channel (capacity 1). A value is pending on it after every
+// successful Push until the consumer receives it, and after Close. It is never closed.
+func (q *Queue[T]) Ready() <-chan struct{} { return q.ready }
+
+// Len returns the number of items queued and their total size in bytes.
+func (q *Queue[T]) Len() (items, bytes int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.items, q.bytes
+}
+
+// SetLimits replaces both limits (<= 0 means unlimited). Items already queued stay even
+// if they exceed the new limits; Pushes fail until the queue is back under them.
+func (q *Queue[T]) SetLimits(maxItems, maxBytes int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.maxItems, q.maxBytes = maxItems, maxBytes
+}
+
+// Limits returns the current limits as given to NewQueue or SetLimits.
+func (q *Queue[T]) Limits() (maxItems, maxBytes int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.maxItems, q.maxBytes
+}
+
+// Close makes every later Push return false. Items already queued can still be popped.
+// Close leaves a wake-up pending on Ready so a waiting consumer can notice it through
+// Closed. Calling it again has no effect.
+func (q *Queue[T]) Close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closed = true
+	q.wake()
+}
+
+// Closed reports whether Close has been called.
+func (q *Queue[T]) Closed() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closed
+}
+
+// take removes the oldest item; q.mu is held and the queue is not empty. The slot is
+// zeroed so the queue keeps no reference to a popped value.
+func (q *Queue[T]) take() (T, int) {
+	it := &q.ring[q.head]
+	v, size := it.v, it.size
+	*it = queueItem[T]{}
+	q.head = (q.head + 1) & (len(q.ring) - 1)
+	q.items--
+	q.bytes -= size
+	if q.items == 0 {
+		q.head = 0
+		if len(q.ring) > queueRetainCap {
+			q.ring = nil
+		}
+	}
+	return v, size
+}
+
+// grow doubles the ring, moving the items to its start in order; q.mu is held and the
+// ring is full.
+func (q *Queue[T]) grow() {
+	ring := make([]queueItem[T], max(2*len(q.ring), queueMinCap))
+	n := copy(ring, q.ring[q.head:])
+	copy(ring[n:], q.ring[:q.head])
+	q.ring, q.head = ring, 0
+}
+
+// wake leaves a value pending on ready unless one already is; q.mu is held.
+func (q *Queue[T]) wake() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
