@@ -1,0 +1,66 @@
+package conn
+
+import "fmt"
+
+// Msg is a NATS message: what Publish sends and what a subscription receives.
+//
+// A received Msg belongs to the receiver; its slices do not alias any buffer of the
+// connection.
+type Msg struct {
+	// Subject the message was published to.
+	Subject string
+	// Reply is the subject a responder answers to; empty when no answer is expected.
+	Reply string
+	// Header holds the NATS headers; nil when the message has none.
+	Header Header
+	// Data is the payload.
+	Data []byte
+
+	// Sub is the subscription that received the message; nil for a message built to publish.
+	Sub *Subscription
+
+	conn       *Conn
+	statusCode int
+	statusDesc string
+}
+
+// NewMsg returns a message for subject with an empty header ready for Set and Add.
+func NewMsg(subject string) *Msg {
+	return &Msg{Subject: subject, Header: Header{}}
+}
+
+// Status returns the status line of a received message's headers (such as 503 No
+// Responders, 408 Request Timeout, 100 Idle Heartbeat), or 0 and "" when it has none.
+func (m *Msg) Status() (code int, description string) { return m.statusCode, m.statusDesc }
+
+// Respond publishes data to the message's reply subject. It returns ErrNoReply when there is
+// none and the connection's publish errors otherwise. It never blocks on the network.
+func (m *Msg) Respond(data []byte) error {
+	return m.RespondMsg(&Msg{Data: data})
+}
+
+// RespondMsg publishes r (its Header and Data; its Subject is ignored) to the message's reply
+// subject.
+func (m *Msg) RespondMsg(r *Msg) error {
+	if m.Reply == "" {
+		return ErrNoReply
+	}
+	if m.conn == nil {
+		return fmt.Errorf("%w: message was not received from a connection", ErrNoReply)
+	}
+	return m.conn.publish(m.Reply, r.Reply, r.Header, r.Data)
+}
+
+// Conn returns the connection the message arrived on, or nil for one built to publish.
+func (m *Msg) Conn() *Conn { return m.conn }
+
+// size is what the message counts against pending-bytes limits.
+func (m *Msg) size() int {
+	n := len(m.Subject) + len(m.Reply) + len(m.Data)
+	for k, vs := range m.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}

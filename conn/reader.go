@@ -1,0 +1,114 @@
+package conn
+
+import (
+	"fmt"
+	"net"
+
+	"github.com/natsactor/natsactor/proto"
+)
+
+// reader is the framing actor of one link: it owns the socket's read side, feeds the bytes to
+// the parser, and routes what the parser finds. Messages go straight into their
+// subscription's queue (one hand-off on the receive path); PING is answered at once; INFO,
+// PONG and -ERR go to the connection actor. It never waits on user code.
+type reader struct {
+	c     *Conn
+	epoch uint64
+	stop  <-chan struct{} // closed by the connection actor when it drops this link
+}
+
+const (
+	readBufMin = 32 * 1024
+	readBufMax = 512 * 1024
+)
+
+func (c *Conn) readLoop(nc net.Conn, leftover []byte, epoch uint64, stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	r := &reader{c: c, epoch: epoch, stop: stop}
+	p := proto.NewParser(r)
+	if len(leftover) > 0 {
+		if err := p.Parse(leftover); err != nil {
+			r.toActor(linkDown{epoch: epoch, err: fmt.Errorf("%w: %w", ErrProtocol, err)})
+			return
+		}
+	}
+	buf := make([]byte, readBufMin)
+	for {
+		n, err := nc.Read(buf)
+		if n > 0 {
+			c.inbound.Add(1)
+			if perr := p.Parse(buf[:n]); perr != nil {
+				r.toActor(linkDown{epoch: epoch, err: fmt.Errorf("%w: %w", ErrProtocol, perr)})
+				return
+			}
+			if n == len(buf) && len(buf) < readBufMax {
+				buf = make([]byte, 2*len(buf))
+			}
+		}
+		if err != nil {
+			r.toActor(linkDown{epoch: epoch, err: err})
+			return
+		}
+	}
+}
+
+// toActor hands an event to the connection actor unless it already dropped this link.
+func (r *reader) toActor(cmd command) {
+	select {
+	case r.c.mbox <- cmd:
+	case <-r.stop:
+	}
+}
+
+// Msg implements proto.Handler: it copies the message out of the read buffer and queues it.
+func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
+	c := r.c
+	c.stats.inMsgs.Add(1)
+	c.stats.inBytes.Add(uint64(len(hdr) + len(data)))
+	s := c.subs.lookup(sid)
+	if s == nil {
+		return // unsubscribed; the server had sent it before it saw the UNSUB
+	}
+	m := &Msg{conn: c, Sub: s}
+	if string(subject) == s.subject {
+		m.Subject = s.subject
+	} else {
+		m.Subject = string(subject)
+	}
+	if len(reply) > 0 {
+		m.Reply = string(reply)
+	}
+	if len(hdr) > 0 {
+		code, desc, h, err := proto.ParseHeader(hdr)
+		if err != nil {
+			c.ev.post(Event{Kind: EventAsyncError, Sub: s, Err: fmt.Errorf("%w: message on %q: %w", ErrProtocol, m.Subject, err)})
+		}
+		m.statusCode, m.statusDesc, m.Header = code, desc, Header(h)
+	}
+	if len(data) > 0 {
+		m.Data = append(make([]byte, 0, len(data)), data...)
+	}
+	s.enqueue(m)
+}
+
+// Info implements proto.Handler.
+func (r *reader) Info(js []byte) {
+	info, err := proto.ParseInfo(js)
+	if err != nil {
+		r.c.ev.post(Event{Kind: EventAsyncError, Err: fmt.Errorf("%w: INFO: %w", ErrProtocol, err)})
+		return
+	}
+	r.toActor(infoEvent{epoch: r.epoch, info: info})
+}
+
+// Ping implements proto.Handler: the answer goes straight to the writer.
+func (r *reader) Ping() { _ = r.c.w.control(proto.PongFrame) }
+
+// Pong implements proto.Handler.
+func (r *reader) Pong() { r.toActor(pongEvent{epoch: r.epoch}) }
+
+// OK implements proto.Handler; verbose mode is never asked for, so there is nothing to do.
+func (r *reader) OK() {}
+
+// Err implements proto.Handler.
+func (r *reader) Err(text []byte) { r.toActor(errEvent{epoch: r.epoch, text: string(text)}) }

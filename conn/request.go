@@ -1,0 +1,277 @@
+package conn
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// respMux routes replies to requests in flight over one shared wildcard subscription on
+// "<inbox>.*". Replies are handed over on the reader goroutine, straight into the waiting
+// request's channel: no queue, so it is never subject to slow-consumer drops. The
+// subscription is part of the connection's table and so is restored on every reconnect.
+type respMux struct {
+	c       *Conn
+	mu      sync.Mutex
+	prefix  string
+	sub     *Subscription
+	next    uint64
+	waiters map[string]*waiter
+	failed  chan struct{} // closed by failAll; replaced for later requests
+	closed  bool
+}
+
+type waiter struct {
+	ch     chan *Msg     // 1-buffered: exactly one reply is delivered
+	failed chan struct{} // the failAll generation this request belongs to
+}
+
+func newRespMux(c *Conn) *respMux {
+	return &respMux{c: c, waiters: map[string]*waiter{}, failed: make(chan struct{})}
+}
+
+// register creates the shared subscription on first use and returns a reply subject and
+// the waiter for it.
+func (r *respMux) register() (string, *waiter, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return "", nil, ErrConnectionClosed
+	}
+	if r.sub == nil {
+		r.prefix = r.c.NewInbox() + "."
+		s := r.c.newSubscription(r.prefix+"*", "", subOptions{})
+		s.direct = r.deliver
+		if err := r.c.register(s); err != nil {
+			return "", nil, err
+		}
+		r.sub = s
+	}
+	r.next++
+	token := strconv.FormatUint(r.next, 36)
+	w := &waiter{ch: make(chan *Msg, 1), failed: r.failed}
+	r.waiters[token] = w
+	return r.prefix + token, w, nil
+}
+
+func (r *respMux) unregister(reply string) {
+	r.mu.Lock()
+	delete(r.waiters, reply[len(r.prefix):])
+	r.mu.Unlock()
+}
+
+// deliver runs on the reader goroutine and never blocks.
+func (r *respMux) deliver(m *Msg) {
+	r.mu.Lock()
+	token := m.Subject[min(len(r.prefix), len(m.Subject)):]
+	w := r.waiters[token]
+	delete(r.waiters, token)
+	r.mu.Unlock()
+	if w != nil {
+		w.ch <- m
+	}
+}
+
+// failAll fails the requests in flight with ErrDisconnected.
+func (r *respMux) failAll() {
+	r.mu.Lock()
+	close(r.failed)
+	r.failed = make(chan struct{})
+	r.mu.Unlock()
+}
+
+func (r *respMux) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+}
+
+// Request sends data to subject and waits for the first reply. It returns ErrNoResponders
+// at once when nobody listens on subject, ctx's error when ctx ends first (a ctx without
+// deadline waits until a reply comes or the connection closes), and ErrDisconnected when
+// WithFailRequestsOnDisconnect is set and the link drops.
+func (c *Conn) Request(ctx context.Context, subject string, data []byte) (*Msg, error) {
+	return c.RequestMsg(ctx, &Msg{Subject: subject, Data: data})
+}
+
+// RequestMsg is Request for a message with headers. m.Reply is ignored.
+func (c *Conn) RequestMsg(ctx context.Context, m *Msg) (*Msg, error) {
+	if m == nil {
+		return nil, fmt.Errorf("%w: nil message", ErrInvalidOption)
+	}
+	if err := validateSubject(m.Subject, true); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	reply, w, err := c.resp.register()
+	if err != nil {
+		return nil, err
+	}
+	defer c.resp.unregister(reply)
+	if err := c.publish(m.Subject, reply, m.Header, m.Data); err != nil {
+		return nil, err
+	}
+	select {
+	case resp := <-w.ch:
+		if code, _ := resp.Status(); code == 503 && len(resp.Data) == 0 {
+			return nil, fmt.Errorf("%w on %q", ErrNoResponders, m.Subject)
+		}
+		return resp, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-w.failed:
+		return nil, fmt.Errorf("%w: request on %q", ErrDisconnected, m.Subject)
+	case <-c.life.Done():
+		return nil, c.closedErr()
+	}
+}
+
+// DefaultRequestManyWait bounds RequestMany when its ctx has no deadline.
+const DefaultRequestManyWait = 5 * time.Second
+
+// RequestManyOption configures RequestMany.
+type RequestManyOption func(*manyOptions) error
+
+type manyOptions struct {
+	stall    time.Duration
+	max      int
+	sentinel func(*Msg) bool
+}
+
+// ManyStall ends the gathering when no reply came for d after the previous one (ADR-47's
+// stall timer). The first reply is awaited for the whole ctx.
+func ManyStall(d time.Duration) RequestManyOption {
+	return func(o *manyOptions) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: stall %v", ErrInvalidOption, d)
+		}
+		o.stall = d
+		return nil
+	}
+}
+
+// ManyMaxMessages ends the gathering after n replies.
+func ManyMaxMessages(n int) RequestManyOption {
+	return func(o *manyOptions) error {
+		if n <= 0 {
+			return fmt.Errorf("%w: max messages %d", ErrInvalidOption, n)
+		}
+		o.max = n
+		return nil
+	}
+}
+
+// ManySentinel ends the gathering at the first reply for which isEnd returns true; that reply
+// is not yielded.
+func ManySentinel(isEnd func(*Msg) bool) RequestManyOption {
+	return func(o *manyOptions) error {
+		if isEnd == nil {
+			return fmt.Errorf("%w: nil sentinel", ErrInvalidOption)
+		}
+		o.sentinel = isEnd
+		return nil
+	}
+}
+
+// ManyStandardSentinel ends the gathering at the first reply with an empty payload and no
+// headers (ADR-47's standard sentinel).
+func ManyStandardSentinel() RequestManyOption {
+	return ManySentinel(func(m *Msg) bool { return len(m.Data) == 0 && len(m.Header) == 0 })
+}
+
+// RequestMany publishes m and yields every reply until one of: ctx ends (its deadline, or
+// DefaultRequestManyWait without one, is the normal end and yields no error), the stall
+// timer, the reply limit, the sentinel, or the loop stops. A 503 in place of the first reply
+// yields ErrNoResponders; a cancelled ctx, a closed connection or a publish error are yielded
+// as the final error. The reply subscription is removed when the iteration ends.
+func (c *Conn) RequestMany(ctx context.Context, m *Msg, opts ...RequestManyOption) iter.Seq2[*Msg, error] {
+	var o manyOptions
+	var optErr error
+	for _, opt := range opts {
+		if err := opt(&o); err != nil && optErr == nil {
+			optErr = err
+		}
+	}
+	return func(yield func(*Msg, error) bool) {
+		if optErr != nil {
+			yield(nil, optErr)
+			return
+		}
+		if m == nil {
+			yield(nil, fmt.Errorf("%w: nil message", ErrInvalidOption))
+			return
+		}
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, DefaultRequestManyWait)
+			defer cancel()
+		}
+		inbox := c.NewInbox()
+		sub, err := c.Subscribe(inbox)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer sub.Unsubscribe()
+		if o.max > 0 {
+			_ = sub.AutoUnsubscribe(o.max)
+		}
+		if err := c.publish(m.Subject, inbox, m.Header, m.Data); err != nil {
+			yield(nil, err)
+			return
+		}
+		var stall <-chan time.Time
+		var stallTimer *time.Timer
+		defer func() {
+			if stallTimer != nil {
+				stallTimer.Stop()
+			}
+		}()
+		for n := 0; ; n++ {
+			select {
+			case r, ok := <-sub.C():
+				if !ok {
+					return // auto-unsubscribe limit reached
+				}
+				if code, _ := r.Status(); code == 503 && len(r.Data) == 0 {
+					if n == 0 {
+						yield(nil, fmt.Errorf("%w on %q", ErrNoResponders, m.Subject))
+					}
+					return
+				}
+				if o.sentinel != nil && o.sentinel(r) {
+					return
+				}
+				if !yield(r, nil) {
+					return
+				}
+				if o.max > 0 && n+1 >= o.max {
+					return
+				}
+				if o.stall > 0 {
+					if stallTimer == nil {
+						stallTimer = time.NewTimer(o.stall)
+					} else {
+						stallTimer.Reset(o.stall)
+					}
+					stall = stallTimer.C
+				}
+			case <-stall:
+				return
+			case <-ctx.Done():
+				if ctx.Err() != context.DeadlineExceeded {
+					yield(nil, ctx.Err())
+				}
+				return
+			case <-c.life.Done():
+				yield(nil, c.closedErr())
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,345 @@
+package conn
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/natsactor/natsactor/actor"
+)
+
+// SubOption configures Subscribe and QueueSubscribe.
+type SubOption func(*subOptions) error
+
+type subOptions struct {
+	handler      func(*Msg)
+	pendingMsgs  int
+	pendingBytes int
+}
+
+// WithHandler delivers messages to f, called on the subscription's own goroutine one message
+// at a time, instead of on C(). A panic in f is recovered and reported as an async error
+// event; the subscription goes on.
+func WithHandler(f func(*Msg)) SubOption {
+	return func(o *subOptions) error {
+		if f == nil {
+			return ErrNilHandler
+		}
+		o.handler = f
+		return nil
+	}
+}
+
+// WithPendingLimits bounds the messages and bytes a subscription holds before its consumer
+// takes them (defaults 500,000 and 64 MiB). Beyond them, messages are dropped, counted by
+// Dropped and reported once per episode as EventSlowConsumer. A value <= 0 means no limit
+// for that dimension.
+func WithPendingLimits(msgs, bytes int) SubOption {
+	return func(o *subOptions) error {
+		o.pendingMsgs, o.pendingBytes = msgs, bytes
+		return nil
+	}
+}
+
+// Subscription is interest in a subject. It is an actor: the connection's reader queues
+// messages for it without ever waiting, and its own goroutine hands them to C() or to the
+// handler.
+type Subscription struct {
+	conn    *Conn
+	sid     uint64
+	subject string
+	queue   string
+	handler func(*Msg)
+	direct  func(*Msg) // internal subscriptions: called on the reader goroutine, must not block
+
+	q    *actor.Queue[*Msg]
+	ch   chan *Msg
+	life *actor.Lifecycle
+
+	// gate is held by the subscription's goroutine from the check of stopped until the
+	// handler returns, so that a lifecycle call from another goroutine can wait out a
+	// handler that already started, and no handler starts after it returns.
+	gate    sync.Mutex
+	stopped atomic.Bool
+
+	stopOnce  sync.Once
+	stop      chan struct{} // closed: discard what is queued and end
+	inputOnce sync.Once
+	inputEnd  chan struct{} // closed: no more messages will be queued; deliver the rest and end
+
+	max       atomic.Int64 // auto-unsubscribe after this many messages; 0: none
+	received  atomic.Int64 // messages the reader accepted for this subscription
+	delivered atomic.Uint64
+	dropped   atomic.Uint64
+	slow      atomic.Bool
+	errMu     sync.Mutex
+	err       error
+}
+
+// Subject returns the subject the subscription listens on.
+func (s *Subscription) Subject() string { return s.subject }
+
+// Queue returns the queue group, or "" for a plain subscription.
+func (s *Subscription) Queue() string { return s.queue }
+
+// C returns the channel messages are delivered on; nil when the subscription has a handler.
+// It is closed when the subscription ends (Unsubscribe, Drain, auto-unsubscribe, connection
+// closed, or a permission violation).
+func (s *Subscription) C() <-chan *Msg { return s.ch }
+
+// Done is closed after the subscription ended and its last handler call returned.
+func (s *Subscription) Done() <-chan struct{} { return s.life.Done() }
+
+// Err returns why the subscription ended, or nil while it is active or when it ended by
+// Unsubscribe, Drain or its auto-unsubscribe limit.
+func (s *Subscription) Err() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.err
+}
+
+// Delivered returns how many messages were handed to C() or the handler.
+func (s *Subscription) Delivered() uint64 { return s.delivered.Load() }
+
+// Dropped returns how many messages were dropped because pending limits were reached.
+func (s *Subscription) Dropped() uint64 { return s.dropped.Load() }
+
+// Pending returns the messages and bytes received but not yet delivered.
+func (s *Subscription) Pending() (msgs, bytes int) {
+	if s.q == nil {
+		return 0, 0
+	}
+	return s.q.Len()
+}
+
+// IsValid reports whether the subscription still receives messages.
+func (s *Subscription) IsValid() bool { return !s.stopped.Load() && !s.life.Closed() }
+
+// Next returns the next message. It blocks until one arrives, ctx ends (the subscription stays
+// usable) or the subscription ends (then it returns the ending error, or ErrBadSubscription).
+// It returns ErrHandlerSet on a subscription with a handler.
+func (s *Subscription) Next(ctx context.Context) (*Msg, error) {
+	if s.ch == nil {
+		return nil, ErrHandlerSet
+	}
+	select {
+	case m, ok := <-s.ch:
+		if !ok {
+			if err := s.Err(); err != nil {
+				return nil, err
+			}
+			return nil, ErrBadSubscription
+		}
+		return m, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Unsubscribe ends the subscription at once: queued messages are discarded and, once it
+// returns, no handler starts (a handler already running finishes; from another goroutine,
+// Unsubscribe waits for it). It is idempotent and safe to call from inside the handler.
+func (s *Subscription) Unsubscribe() error {
+	if s.conn.isClosed() && s.life.Closed() {
+		return nil
+	}
+	s.end(nil, true)
+	if !s.insideHandler() {
+		s.waitHandler()
+	}
+	return nil
+}
+
+// AutoUnsubscribe ends the subscription after max messages in total have been received
+// (counting those already received). The limit survives reconnects.
+func (s *Subscription) AutoUnsubscribe(max int) error {
+	if max <= 0 {
+		return fmt.Errorf("%w: auto-unsubscribe max %d", ErrInvalidOption, max)
+	}
+	if !s.IsValid() {
+		return ErrBadSubscription
+	}
+	s.max.Store(int64(max))
+	if s.received.Load() >= int64(max) {
+		s.endInput()
+		return nil
+	}
+	return s.conn.sendUnsub(s.sid, max)
+}
+
+// Drain stops interest and delivers everything already received before ending: it sends
+// UNSUB, waits for the server to confirm with a PING/PONG fence, then lets the queue run dry.
+// It returns when the last handler call returned, or with ctx's error (the remaining messages
+// are then discarded). Safe to call from inside the handler (it does not wait then).
+func (s *Subscription) Drain(ctx context.Context) error {
+	if !s.IsValid() {
+		return nil
+	}
+	// UNSUB first, then a PING/PONG fence: once the PONG is back, every message the server
+	// sent before the UNSUB has been read and queued, so the reader may forget the sid.
+	_ = s.conn.sendUnsub(s.sid, 0)
+	if err := s.conn.Flush(ctx); err != nil && ctx.Err() != nil {
+		s.end(nil, false)
+		return err
+	}
+	s.conn.subs.remove(s.sid)
+	s.endInput()
+	if s.insideHandler() {
+		return nil
+	}
+	select {
+	case <-s.life.Done():
+		return nil
+	case <-ctx.Done():
+		s.end(nil, true)
+		return ctx.Err()
+	}
+}
+
+// end stops the subscription: it leaves the table, tells the server (if unsub), and
+// discards what is queued. It does not wait for a running handler.
+func (s *Subscription) end(err error, unsub bool) {
+	if err != nil {
+		s.errMu.Lock()
+		if s.err == nil {
+			s.err = err
+		}
+		s.errMu.Unlock()
+	}
+	if s.conn.subs.remove(s.sid) && unsub {
+		_ = s.conn.sendUnsub(s.sid, 0)
+	}
+	s.stopped.Store(true)
+	s.stopOnce.Do(func() { close(s.stop) })
+	if s.q != nil {
+		s.q.Close()
+	}
+}
+
+// waitHandler returns once no handler call of s is running.
+func (s *Subscription) waitHandler() {
+	s.gate.Lock()
+	//nolint:staticcheck // an empty critical section: it waits for a running handler
+	s.gate.Unlock()
+}
+
+// endInput says no more messages will be queued: deliver the rest, then end.
+func (s *Subscription) endInput() {
+	s.inputOnce.Do(func() { close(s.inputEnd) })
+}
+
+// insideHandler reports whether the caller runs a handler (this one or another's), where
+// waiting for handlers could deadlock.
+func (s *Subscription) insideHandler() bool { return inHandlerGoroutine() }
+
+// enqueue is called by the reader for each message; it never blocks.
+func (s *Subscription) enqueue(m *Msg) {
+	n := s.received.Add(1)
+	if max := s.max.Load(); max > 0 {
+		if n > max {
+			return
+		}
+		if n == max {
+			defer func() {
+				s.conn.subs.remove(s.sid)
+				s.endInput()
+			}()
+		}
+	}
+	if s.direct != nil {
+		s.delivered.Add(1)
+		s.direct(m)
+		return
+	}
+	if s.q.Push(m, m.size()) {
+		return
+	}
+	s.dropped.Add(1)
+	s.conn.stats.dropped.Add(1)
+	if !s.slow.Swap(true) {
+		s.conn.ev.post(Event{Kind: EventSlowConsumer, Sub: s, Err: fmt.Errorf("%w on %q", ErrSlowConsumer, s.subject)})
+	}
+}
+
+// run is the subscription's goroutine.
+func (s *Subscription) run() {
+	if s.handler != nil {
+		id := goid()
+		enterHandlerGoroutine(id)
+		defer leaveHandlerGoroutine(id)
+	}
+	defer s.finish()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.q.Ready():
+			if !s.deliverQueued() {
+				return
+			}
+		case <-s.inputEnd:
+			s.deliverQueued()
+			return
+		}
+	}
+}
+
+// deliverQueued hands over everything queued; false when the subscription was stopped.
+func (s *Subscription) deliverQueued() bool {
+	for {
+		m, _, ok := s.q.Pop()
+		if !ok {
+			s.slow.Store(false)
+			return true
+		}
+		if !s.deliver(m) {
+			return false
+		}
+	}
+}
+
+func (s *Subscription) deliver(m *Msg) bool {
+	if s.handler == nil {
+		if s.stopped.Load() {
+			return false
+		}
+		select {
+		case s.ch <- m:
+			s.delivered.Add(1)
+			return true
+		case <-s.stop:
+			return false
+		}
+	}
+	s.gate.Lock()
+	defer s.gate.Unlock()
+	if s.stopped.Load() {
+		return false
+	}
+	s.delivered.Add(1)
+	s.callHandler(m)
+	return true
+}
+
+func (s *Subscription) callHandler(m *Msg) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.conn.ev.post(Event{Kind: EventAsyncError, Sub: s,
+				Err: fmt.Errorf("nats: handler for %q panicked: %v", s.subject, r)})
+		}
+	}()
+	s.handler(m)
+}
+
+func (s *Subscription) finish() {
+	s.stopped.Store(true)
+	s.conn.subs.remove(s.sid)
+	if s.q != nil {
+		s.q.Close()
+	}
+	if s.ch != nil {
+		close(s.ch)
+	}
+	s.life.Close(s.Err())
+}
