@@ -48,6 +48,9 @@ func TestShutdownLeavesNoGoroutine(t *testing.T) {
 	s := Start(t, JetStream(), WebSocket())
 	dialRaw(t, s.Addr()).mustConnect(nil)
 	s.WaitForClients(t, 1)
+	if serverGoroutines() == "" {
+		t.Fatal("the leak check sees no goroutine of a running server")
+	}
 	s.Shutdown()
 	deadline := time.Now().Add(time.Second)
 	for {

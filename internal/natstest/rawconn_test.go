@@ -60,6 +60,16 @@ func dialTLS(t testing.TB, addr string, cfg *tls.Config, handshakeFirst bool) (*
 	return rc, nil
 }
 
+// mustDialTLS is dialTLS, failing the test if the handshake fails.
+func mustDialTLS(t testing.TB, addr string, cfg *tls.Config, handshakeFirst bool) *rawConn {
+	t.Helper()
+	rc, err := dialTLS(t, addr, cfg, handshakeFirst)
+	if err != nil {
+		t.Fatalf("TLS handshake with %s: %v", addr, err)
+	}
+	return rc
+}
+
 func (rc *rawConn) readInfo() {
 	rc.t.Helper()
 	line := rc.line()
@@ -106,12 +116,22 @@ func (rc *rawConn) connect(fields map[string]any) string {
 		rc.t.Fatal(err)
 	}
 	rc.send("CONNECT " + string(b) + "\r\nPING\r\n")
+	return rc.next()
+}
+
+// next returns the next line that is not an asynchronous INFO or a server PING (which
+// it answers).
+func (rc *rawConn) next() string {
+	rc.t.Helper()
 	for {
 		l := rc.line()
-		if strings.HasPrefix(l, "INFO ") {
-			continue
+		switch {
+		case strings.HasPrefix(l, "INFO "):
+		case l == "PING":
+			rc.send("PONG\r\n")
+		default:
+			return l
 		}
-		return l
 	}
 }
 
@@ -131,25 +151,18 @@ func (rc *rawConn) request(subject, data string) string {
 	rc.t.Helper()
 	inbox := "_INBOX.natstest" + strings.ReplaceAll(subject, ".", "_")
 	rc.send("SUB " + inbox + " 1\r\nPUB " + subject + " " + inbox + " " + strconv.Itoa(len(data)) + "\r\n" + data + "\r\n")
-	for {
-		l := rc.line()
-		switch {
-		case strings.HasPrefix(l, "MSG "), strings.HasPrefix(l, "HMSG "):
-			f := strings.Fields(l)
-			n, err := strconv.Atoi(f[len(f)-1])
-			if err != nil {
-				rc.t.Fatalf("bad %q", l)
-			}
-			buf := make([]byte, n+2)
-			if _, err := io.ReadFull(rc.r, buf); err != nil {
-				rc.t.Fatalf("reading payload: %v", err)
-			}
-			return string(buf[:n])
-		case l == "PING":
-			rc.send("PONG\r\n")
-		case strings.HasPrefix(l, "INFO "), l == "PONG", l == "+OK":
-		default:
-			rc.t.Fatalf("request %s: got %q", subject, l)
-		}
+	l := rc.next()
+	if !strings.HasPrefix(l, "MSG ") {
+		rc.t.Fatalf("request %s: got %q", subject, l)
 	}
+	f := strings.Fields(l)
+	n, err := strconv.Atoi(f[len(f)-1])
+	if err != nil {
+		rc.t.Fatalf("bad %q", l)
+	}
+	buf := make([]byte, n+2)
+	if _, err := io.ReadFull(rc.r, buf); err != nil {
+		rc.t.Fatalf("reading payload: %v", err)
+	}
+	return string(buf[:n])
 }

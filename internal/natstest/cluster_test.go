@@ -1,0 +1,89 @@
+package natstest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestClusterFormsAndReforms(t *testing.T) {
+	t.Parallel()
+	c := StartCluster(t, 3)
+	if got := len(strings.Split(c.URLs(), ",")); got != 3 {
+		t.Fatalf("URLs %q", c.URLs())
+	}
+	for _, s := range c.Servers() {
+		rc := dialRaw(t, s.Addr())
+		if rc.info["cluster"] != clusterName || rc.info["server_name"] != s.Name() {
+			t.Fatalf("INFO cluster %v name %v", rc.info["cluster"], rc.info["server_name"])
+		}
+		rc.mustConnect(nil)
+	}
+	// A message crosses the routes: subscribe on n1, publish on n3.
+	sub := dialRaw(t, c.Server(0).Addr())
+	sub.mustConnect(nil)
+	sub.send("SUB x.y 1\r\nPING\r\n")
+	if l := sub.next(); l != "PONG" {
+		t.Fatalf("got %q", l)
+	}
+
+	first := c.Server(0)
+	port, cport := first.Port(), first.clusterURL()
+	c.Restart(t, 0)
+	if first.Port() != port || first.clusterURL() != cport {
+		t.Fatal("restart changed the ports")
+	}
+	sub = dialRaw(t, first.Addr())
+	sub.mustConnect(nil)
+	sub.send("SUB x.y 1\r\nPING\r\n")
+	if l := sub.next(); l != "PONG" {
+		t.Fatalf("got %q", l)
+	}
+	// Interest propagates over routes asynchronously; poll with publishes.
+	waitFor(t, clusterTimeout, func() error {
+		srv := c.Server(2).Server()
+		if srv.GlobalAccount().SubscriptionInterest("x.y") {
+			return nil
+		}
+		return errors.New("n3 has no interest in x.y yet")
+	})
+	pub := dialRaw(t, c.Server(2).Addr())
+	pub.mustConnect(nil)
+	pub.send("PUB x.y 2\r\nhi\r\n")
+	if l := sub.next(); !strings.HasPrefix(l, "MSG x.y 1 2") {
+		t.Fatalf("subscriber on restarted n1 got %q", l)
+	}
+}
+
+func TestJetStreamClusterRestartMember(t *testing.T) {
+	t.Parallel()
+	c := StartCluster(t, 3, JetStream())
+	leader := c.Leader()
+	if leader == nil {
+		t.Fatal("no meta leader after StartCluster")
+	}
+	rc := dialRaw(t, c.Server(1).Addr())
+	rc.mustConnect(nil)
+	resp := rc.request("$JS.API.STREAM.CREATE.R3", `{"name":"R3","subjects":["r3.>"],"num_replicas":3}`)
+	if !strings.Contains(resp, `"created"`) {
+		t.Fatalf("R3 stream create: %s", resp)
+	}
+	stores := map[string]bool{}
+	for _, s := range c.Servers() {
+		stores[s.StoreDir()] = true
+	}
+	if len(stores) != 3 {
+		t.Fatalf("members share stores: %v", stores)
+	}
+	// Restart the leader: the cluster must elect again and take it back.
+	for i, s := range c.Servers() {
+		if s == leader {
+			c.Restart(t, i)
+		}
+	}
+	rc = dialRaw(t, leader.Addr())
+	rc.mustConnect(nil)
+	if resp := rc.request("$JS.API.STREAM.INFO.R3", ""); !strings.Contains(resp, `"name":"R3"`) || strings.Contains(resp, `"error"`) {
+		t.Fatalf("R3 after restart: %s", resp)
+	}
+}
