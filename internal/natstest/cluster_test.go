@@ -87,3 +87,20 @@ func TestJetStreamClusterRestartMember(t *testing.T) {
 		t.Fatalf("R3 after restart: %s", resp)
 	}
 }
+
+func TestJetStreamClusterLameDuckThenRestart(t *testing.T) {
+	t.Parallel()
+	c := StartCluster(t, 3, JetStream())
+	for i, s := range c.Servers() {
+		if s != c.Leader() {
+			continue
+		}
+		rc := dialRaw(t, s.Addr())
+		rc.mustConnect(nil)
+		s.LameDuck()
+		rc.waitLDM()
+		c.Restart(t, i)
+		return
+	}
+	t.Fatal("no leader")
+}

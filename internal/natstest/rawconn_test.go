@@ -166,3 +166,18 @@ func (rc *rawConn) request(subject, data string) string {
 	}
 	return string(buf[:n])
 }
+
+// waitLDM reads until an INFO announcing lame duck mode, failing the test if the
+// connection ends first.
+func (rc *rawConn) waitLDM() {
+	rc.t.Helper()
+	for {
+		l := rc.line()
+		if strings.HasPrefix(l, "INFO ") && strings.Contains(l, `"ldm":true`) {
+			return
+		}
+		if strings.HasPrefix(l, "read error") {
+			rc.t.Fatalf("connection ended before an ldm INFO: %s", l)
+		}
+	}
+}

@@ -116,15 +116,7 @@ func TestLameDuckSendsLDM(t *testing.T) {
 	rc.mustConnect(nil)
 	s.WaitForClients(t, 1)
 	s.LameDuck()
-	for {
-		l := rc.line()
-		if strings.HasPrefix(l, "INFO ") && strings.Contains(l, `"ldm":true`) {
-			break
-		}
-		if strings.HasPrefix(l, "read error") {
-			t.Fatalf("connection ended before an ldm INFO: %s", l)
-		}
-	}
+	rc.waitLDM()
 	s.Restart(t)
 	dialRaw(t, s.Addr()).mustConnect(nil)
 }
