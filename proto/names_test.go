@@ -1,0 +1,71 @@
+package proto
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestValidateSubject(t *testing.T) {
+	tests := []struct {
+		s        string
+		sub, pub string // "" for valid, else an error fragment
+	}{
+		{"foo", "", ""},
+		{"foo.bar.baz", "", ""},
+		{"$JS.API.INFO", "", ""},
+		{"_INBOX.abc-def_1", "", ""},
+		{"foo.*", "", "wildcard"},
+		{"*", "", "wildcard"},
+		{">", "", "wildcard"},
+		{"foo.*.bar.>", "", "wildcard"},
+		{"foo.>", "", "wildcard"},
+		{"", "empty subject", "empty subject"},
+		{".", "empty token", "empty token"},
+		{".foo", "empty token", "empty token"},
+		{"foo.", "empty token", "empty token"},
+		{"foo..bar", "empty token", "empty token"},
+		{"foo bar", "whitespace", "whitespace"},
+		{"foo\tbar", "whitespace", "whitespace"},
+		{"foo\r", "whitespace", "whitespace"},
+		{"foo\n", "whitespace", "whitespace"},
+		{"foo.>.bar", "'>' before the last token", "wildcard"},
+		{">.foo", "'>' before the last token", "wildcard"},
+		{"foo*", "inside a token", "inside a token"},
+		{"foo.b>", "inside a token", "inside a token"},
+		{"foo.**", "inside a token", "inside a token"},
+	}
+	for _, tt := range tests {
+		check := func(fn string, err error, frag string) {
+			t.Helper()
+			switch {
+			case frag == "" && err != nil:
+				t.Errorf("%s(%q) = %v, want nil", fn, tt.s, err)
+			case frag != "" && err == nil:
+				t.Errorf("%s(%q) = nil, want error containing %q", fn, tt.s, frag)
+			case frag != "" && (!errors.Is(err, ErrBadSubject) || !strings.Contains(err.Error(), frag) ||
+				!strings.HasPrefix(err.Error(), "nats: ")):
+				t.Errorf("%s(%q) = %v, want ErrBadSubject containing %q", fn, tt.s, err, frag)
+			case frag != "" && tt.s != "" && !strings.Contains(err.Error(), strconv.Quote(tt.s)):
+				t.Errorf("%s(%q) = %v, does not name the subject", fn, tt.s, err)
+			}
+		}
+		check("ValidateSubject", ValidateSubject(tt.s), tt.sub)
+		check("ValidatePublishSubject", ValidatePublishSubject(tt.s), tt.pub)
+	}
+}
+
+func TestValidateQueue(t *testing.T) {
+	for _, q := range []string{"workers", "a.b", "q-1_*>"} {
+		if err := ValidateQueue(q); err != nil {
+			t.Errorf("ValidateQueue(%q) = %v", q, err)
+		}
+	}
+	for _, q := range []string{"", "a b", "a\tb", "a\r", "\n"} {
+		err := ValidateQueue(q)
+		if !errors.Is(err, ErrBadQueue) || !strings.HasPrefix(err.Error(), "nats: ") {
+			t.Errorf("ValidateQueue(%q) = %v, want ErrBadQueue", q, err)
+		}
+	}
+}
