@@ -85,11 +85,15 @@ func Connect(ctx context.Context, urls string, opts ...Option) (*Conn, error) {
 		}
 		c.status.Store(int32(StatusReconnecting))
 		a := newConnActor(c, pool)
-		go a.run(nil)
+		a.startReconnect()
+		go a.run()
 		return c, nil
 	}
+	// The first link is set up before the actor's goroutine starts, so that Connect returns
+	// a connection that is fully up (INFO, status, reader running).
 	a := newConnActor(c, pool)
-	go a.run(hs)
+	a.up(hs)
+	go a.run()
 	return c, nil
 }
 

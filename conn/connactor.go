@@ -80,13 +80,10 @@ func newConnActor(c *Conn, pool *serverPool) *connActor {
 	return &connActor{c: c, pool: pool}
 }
 
-func (a *connActor) run(hs *handshake) {
+// run is the actor's goroutine; the first link (or the first reconnect loop) is set up
+// before it starts.
+func (a *connActor) run() {
 	c := a.c
-	if hs != nil {
-		a.up(hs)
-	} else {
-		a.startReconnect()
-	}
 	ticker := time.NewTicker(c.opts.pingInterval)
 	defer ticker.Stop()
 	for {

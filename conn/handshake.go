@@ -55,10 +55,11 @@ func (c *Conn) dial(ctx context.Context, s *server) (hs *handshake, err error) {
 	wantTLS := c.opts.wantTLS || s.url.Scheme == "tls"
 	tlsDone := false
 	if c.opts.tlsHandshakeFst {
-		if nc, err = c.upgradeTLS(ctx, nc, s); err != nil {
+		tc, err := c.upgradeTLS(ctx, nc, s)
+		if err != nil {
 			return nil, err
 		}
-		tlsDone = true
+		nc, tlsDone = tc, true
 	}
 	br := bufio.NewReaderSize(nc, 4096)
 	line, err := readLine(br)
@@ -76,10 +77,11 @@ func (c *Conn) dial(ctx context.Context, s *server) (hs *handshake, err error) {
 		if !info.TLSRequired && !info.TLSAvailable {
 			return nil, fmt.Errorf("%w: server %s does not offer TLS", ErrTLS, s)
 		}
-		if nc, err = c.upgradeTLS(ctx, nc, s); err != nil {
+		tc, err := c.upgradeTLS(ctx, nc, s)
+		if err != nil {
 			return nil, err
 		}
-		tlsDone = true
+		nc, tlsDone = tc, true
 		br = bufio.NewReaderSize(nc, 4096)
 	}
 	ci, err := c.connectInfo(s, info, tlsDone)

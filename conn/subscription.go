@@ -304,11 +304,12 @@ func (s *Subscription) deliver(m *Msg) bool {
 		if s.stopped.Load() {
 			return false
 		}
+		s.delivered.Add(1) // before the hand-off, so a receiver never sees the count lag
 		select {
 		case s.ch <- m:
-			s.delivered.Add(1)
 			return true
 		case <-s.stop:
+			s.delivered.Add(^uint64(0))
 			return false
 		}
 	}
