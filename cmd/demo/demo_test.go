@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/natsactor/natsactor/internal/natstest"
+)
+
+func TestTour(t *testing.T) {
+	s := natstest.Start(t, natstest.JetStream())
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	if err := Tour(ctx, &out, s.URL()); err != nil {
+		t.Fatalf("tour failed: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"received all 1000", "each job once", "ErrNoResponders", "tour finished"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("tour output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestEmbeddedRun(t *testing.T) {
+	if err := run(""); err != nil {
+		t.Fatal(err)
+	}
+}
