@@ -418,3 +418,24 @@ type limitOnInfo struct {
 
 func (h *limitOnInfo) Msg(_, _ []byte, _ uint64, _, _ []byte) { h.msgs++ }
 func (h *limitOnInfo) Info([]byte)                            { (*h.p).SetMaxPayload(h.limit) }
+
+// TestLargeSplitPayload checks a payload bigger than the scratch buffer the
+// parser keeps, split across calls, then a small one after it.
+func TestLargeSplitPayload(t *testing.T) {
+	big := strings.Repeat("x", 2*keepScratch)
+	in := []byte(fmt.Sprintf("MSG big 1 %d\r\n%s\r\nMSG small 2 2\r\nhi\r\n", len(big), big))
+	r := &recorder{}
+	p := NewParser(r)
+	for _, part := range splitAt(in, 100, keepScratch, len(in)-10) {
+		if err := p.Parse(part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []event{msgEv("big", "", 1, big), msgEv("small", "", 2, "hi")}
+	if !cmp.Equal(want, r.events) {
+		t.Fatalf("got %d events, first data length %d", len(r.events), len(r.events[0].Data))
+	}
+	if cap(p.pay) > keepScratch {
+		t.Errorf("parser kept a %d byte scratch buffer", cap(p.pay))
+	}
+}
