@@ -60,35 +60,37 @@ func (e Event) String() string {
 // eventQueue is the actor that delivers events: an unbounded FIFO so that the connection
 // never waits for the user's handler, drained by one goroutine so the order holds.
 type eventQueue struct {
-	handler func(Event)
-	mu      sync.Mutex
-	queue   []Event
-	wake    chan struct{}
-	closed  bool
-	done    chan struct{}
+	handler   func(Event)
+	mu        sync.Mutex
+	queue     []Event
+	listeners map[*listener]struct{}
+	wake      chan struct{}
+	closed    bool
+	done      chan struct{}
+}
+
+// listener is a channel subscribed to some kinds of events.
+type listener struct {
+	kinds map[EventKind]bool
+	ch    chan Event
 }
 
 func newEventQueue(handler func(Event)) *eventQueue {
-	q := &eventQueue{handler: handler, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	if handler == nil {
-		close(q.done)
-		return q
-	}
+	q := &eventQueue{handler: handler, wake: make(chan struct{}, 1), done: make(chan struct{}),
+		listeners: map[*listener]struct{}{}}
 	go q.run()
 	return q
 }
 
 // post queues e; it never blocks. After close, events are dropped.
 func (q *eventQueue) post(e Event) {
-	if q.handler == nil {
-		return
-	}
 	q.mu.Lock()
 	if q.closed {
 		q.mu.Unlock()
 		return
 	}
 	q.queue = append(q.queue, e)
+	q.toListenersLocked(e)
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -96,13 +98,15 @@ func (q *eventQueue) post(e Event) {
 	}
 }
 
-// close delivers what is queued (the final Closed event last) and ends the actor.
+// close delivers what is queued (the final Closed event last) to the handler and ends the
+// actor; listener channels, which already got every event, are closed at once.
 func (q *eventQueue) close() {
-	if q.handler == nil {
-		return
-	}
 	q.mu.Lock()
 	q.closed = true
+	for l := range q.listeners {
+		close(l.ch)
+		delete(q.listeners, l)
+	}
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -120,7 +124,9 @@ func (q *eventQueue) run() {
 			closed := q.closed
 			q.mu.Unlock()
 			for _, e := range batch {
-				q.handler(e)
+				if q.handler != nil {
+					q.handler(e)
+				}
 			}
 			if len(batch) == 0 {
 				if closed {
@@ -129,5 +135,52 @@ func (q *eventQueue) run() {
 				break
 			}
 		}
+	}
+}
+
+// toListenersLocked offers e to every listener without waiting; the caller holds mu, so a
+// listener's stop cannot close its channel during the send, and a listener sees exactly the
+// events posted after it was added.
+func (q *eventQueue) toListenersLocked(e Event) {
+	for l := range q.listeners {
+		if len(l.kinds) == 0 || l.kinds[e.Kind] {
+			select {
+			case l.ch <- e:
+			default: // a full listener misses this one; it still knows something happened
+			}
+		}
+	}
+}
+
+// Events returns a channel that receives the connection's events of the given kinds (all
+// kinds when none are given), in order, from the same actor that calls the
+// WithEventHandler handler. It is meant for actors built on the connection (consumers,
+// watchers, services) that must react to reconnects. The channel holds 64 events; an event
+// that finds it full is skipped for this listener, so treat a receive as "something
+// happened" and look at the current state. The channel is closed when the connection
+// closes or stop is called.
+func (c *Conn) Events(kinds ...EventKind) (events <-chan Event, stop func()) {
+	l := &listener{kinds: map[EventKind]bool{}, ch: make(chan Event, 64)}
+	for _, k := range kinds {
+		l.kinds[k] = true
+	}
+	q := c.ev
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		close(l.ch)
+		return l.ch, func() {}
+	}
+	q.listeners[l] = struct{}{}
+	var once sync.Once
+	return l.ch, func() {
+		once.Do(func() {
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			if _, ok := q.listeners[l]; ok {
+				delete(q.listeners, l)
+				close(l.ch)
+			}
+		})
 	}
 }

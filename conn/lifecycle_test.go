@@ -220,3 +220,40 @@ func TestConnectFailures(t *testing.T) {
 		t.Errorf("cancelled connect: %v", err)
 	}
 }
+
+func TestEventsListener(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t)
+	c := connect(t, s.URL(), fastReconnect...)
+	all, stopAll := c.Events()
+	defer stopAll()
+	reconn, _ := c.Events(conn.EventReconnected)
+	stopped, stop := c.Events()
+	stop()
+	stop()
+	if _, ok := <-stopped; ok {
+		t.Fatal("stopped listener still open")
+	}
+	c.ForceReconnect()
+	if e := <-reconn; e.Kind != conn.EventReconnected {
+		t.Fatalf("filtered listener got %v", e.Kind)
+	}
+	if e := <-all; e.Kind != conn.EventDisconnected {
+		t.Fatalf("first event %v, want disconnected", e.Kind)
+	}
+	c.Close()
+	var kinds []conn.EventKind
+	for e := range reconn {
+		kinds = append(kinds, e.Kind)
+	}
+	if len(kinds) != 0 {
+		t.Fatalf("filtered listener got %v", kinds)
+	}
+	last := conn.EventKind(0)
+	for e := range all {
+		last = e.Kind
+	}
+	if last != conn.EventClosed {
+		t.Fatalf("last event %v, want closed", last)
+	}
+}
