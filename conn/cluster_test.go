@@ -1,0 +1,190 @@
+package conn_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
+)
+
+func TestClusterDiscoveryAndFailover(t *testing.T) {
+	t.Parallel()
+	cl := natstest.StartCluster(t, 3)
+	first := cl.Server(0)
+	ev := newEvents()
+	c := connect(t, first.URL(), append(fastReconnect, conn.WithEventHandler(ev.handler))...)
+	other := connect(t, cl.Server(1).URL())
+	ctx := testCtx(t, 20*time.Second)
+	var got atomic.Int64
+	c.Subscribe("fo", conn.WithHandler(func(*conn.Msg) { got.Add(1) }))
+	c.Flush(ctx)
+	// The handshake INFO lists the other two; a connection given one URL knows three.
+	if n := len(c.ServerInfo().ConnectURLs); n != 3 {
+		t.Fatalf("connect_urls %v", c.ServerInfo().ConnectURLs)
+	}
+	first.Shutdown()
+	ev.wait(t, conn.EventDisconnected, 5*time.Second)
+	e := ev.wait(t, conn.EventReconnected, 10*time.Second)
+	if e.Server == first.URL() {
+		t.Fatalf("reconnected to the server that is down")
+	}
+	// Interest is re-established on the new server and routed across the cluster.
+	eventually(t, 10*time.Second, "delivery through the new server", func() bool {
+		other.Publish("fo", nil)
+		other.Flush(ctx)
+		return got.Load() > 0
+	})
+}
+
+func TestLameDuckMigration(t *testing.T) {
+	t.Parallel()
+	cl := natstest.StartCluster(t, 2, natstest.LameDuckDuration(20*time.Second), natstest.LameDuckGracePeriod(15*time.Second))
+	ev := newEvents()
+	c := connect(t, cl.Server(0).URL(), append(fastReconnect, conn.WithEventHandler(ev.handler))...)
+	go cl.Server(0).LameDuck()
+	ev.wait(t, conn.EventLameDuck, 10*time.Second)
+	start := time.Now()
+	ev.wait(t, conn.EventReconnected, 10*time.Second)
+	// The grace period is 15 s: moving within the random delay (at most 5 s) means the client
+	// left by itself, before the server closed it.
+	if el := time.Since(start); el > conn.DefaultLameDuckMaxDelay+time.Second {
+		t.Fatalf("moved after %v", el)
+	}
+	if got := c.ConnectedURL(); got != cl.Server(1).URL() {
+		t.Fatalf("connected to %s, want %s", got, cl.Server(1).URL())
+	}
+}
+
+// A fake server that completes the handshake and then never answers PINGs: the client must
+// declare the link stale within interval × (max outstanding + 1) and reconnect.
+func TestStaleConnectionDetected(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := make(chan net.Conn, 4)
+	go func() {
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- nc
+			go func() {
+				fmt.Fprintf(nc, "INFO {\"server_id\":\"fake\",\"version\":\"2.15.0\",\"headers\":true,\"max_payload\":1048576}\r\n")
+				br := bufio.NewReader(nc)
+				answered := false
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if strings.HasPrefix(line, "PING") && !answered {
+						answered = true // the handshake PING only
+						fmt.Fprint(nc, "PONG\r\n")
+					}
+				}
+			}()
+		}
+	}()
+	ev := newEvents()
+	const interval = 50 * time.Millisecond
+	c := connect(t, "nats://"+l.Addr().String(), append(fastReconnect,
+		conn.WithPingInterval(interval), conn.WithMaxPingsOutstanding(2), conn.WithEventHandler(ev.handler))...)
+	<-accepted
+	start := time.Now()
+	// Publishing keeps the write side busy; only inbound traffic may count as life.
+	stopPub := make(chan struct{})
+	defer close(stopPub)
+	go func() {
+		for {
+			select {
+			case <-stopPub:
+				return
+			case <-time.After(5 * time.Millisecond):
+				c.Publish("busy", nil)
+			}
+		}
+	}()
+	e := ev.wait(t, conn.EventDisconnected, 5*time.Second)
+	if !errors.Is(e.Err, conn.ErrStaleConnection) {
+		t.Fatalf("disconnect cause %v", e.Err)
+	}
+	if el := time.Since(start); el > 4*interval+100*time.Millisecond {
+		t.Fatalf("stale link noticed after %v, want within %v", el, 3*interval)
+	}
+	ev.wait(t, conn.EventReconnected, 5*time.Second)
+}
+
+// Servers of a 3-node cluster are restarted one after another while request/reply runs: no
+// call outlives its ctx, and traffic resumes after every restart.
+func TestChaosRequestReplyAcrossRestarts(t *testing.T) {
+	t.Parallel()
+	cl := natstest.StartCluster(t, 3)
+	responder := connect(t, cl.URLs(), fastReconnect...)
+	requester := connect(t, cl.URLs(), fastReconnect...)
+	ctx := testCtx(t, 60*time.Second)
+	responder.Subscribe("chaos", conn.WithHandler(func(m *conn.Msg) { m.Respond(m.Data) }))
+	responder.Flush(ctx)
+
+	var ok, failed atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			rctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			start := time.Now()
+			r, err := requester.Request(rctx, "chaos", []byte(fmt.Sprint(i)))
+			cancel()
+			if el := time.Since(start); el > time.Second {
+				done <- fmt.Errorf("request %d took %v, past its 200ms ctx", i, el)
+				return
+			}
+			if err == nil && string(r.Data) != fmt.Sprint(i) {
+				done <- fmt.Errorf("request %d answered %q", i, r.Data)
+				return
+			}
+			if err != nil {
+				failed.Add(1)
+			} else {
+				ok.Add(1)
+			}
+		}
+	}()
+	chaosFor := 20 * time.Second
+	if testing.Short() {
+		chaosFor = 3 * time.Second
+	}
+	end := time.Now().Add(chaosFor)
+	for round := 0; time.Now().Before(end); round++ {
+		for i := range 3 {
+			cl.Server(i).Shutdown()
+			before := ok.Load()
+			cl.Restart(t, i)
+			eventually(t, 15*time.Second, fmt.Sprintf("traffic after restarting n%d (round %d)", i+1, round), func() bool {
+				return ok.Load() > before+10
+			})
+		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("requests: %d answered, %d failed during restarts", ok.Load(), failed.Load())
+}
