@@ -33,7 +33,7 @@ const (
 	DefaultSubPendingBytes      = 64 * 1024 * 1024
 	DefaultDrainTimeout         = 30 * time.Second
 	DefaultLameDuckMaxDelay     = 5 * time.Second
-	defaultMaxOutboundBufBytes  = 32 * 1024 * 1024
+	defaultMaxOutboundBufBytes  = 512 * 1024
 	defaultMaxReconnectAttempts = -1
 )
 
