@@ -1,6 +1,7 @@
 package conn_test
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -75,5 +76,38 @@ func BenchmarkRequest16(b *testing.B) {
 		if _, err := cli.Request(ctx, "bench.req", data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Receiving a small message costs one allocation on the client: the message and its payload
+// share it.
+func TestReceiveAllocations(t *testing.T) {
+	s := natstest.Start(t)
+	c := connect(t, s.URL())
+	ctx := testCtx(t, 10*time.Second)
+	const n = 20000
+	done := make(chan struct{})
+	got := 0
+	c.Subscribe("alloc", conn.WithHandler(func(m *conn.Msg) {
+		if len(m.Data) != 16 || cap(m.Data) != 16 {
+			t.Errorf("data len %d cap %d", len(m.Data), cap(m.Data))
+		}
+		got++
+		if got == n {
+			close(done)
+		}
+	}))
+	c.Flush(ctx)
+	data := make([]byte, 16)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range n {
+		c.Publish("alloc", data)
+	}
+	<-done
+	runtime.ReadMemStats(&after)
+	// The in-process server allocates about one object per message too; allow for it.
+	if per := float64(after.Mallocs-before.Mallocs) / n; per > 2.5 {
+		t.Fatalf("%.2f allocations per message (client and server together)", per)
 	}
 }

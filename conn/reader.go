@@ -69,7 +69,8 @@ func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
 	if s == nil {
 		return // unsubscribed; the server had sent it before it saw the UNSUB
 	}
-	m := &Msg{conn: c, Sub: s}
+	m := newMsg(data)
+	m.conn, m.Sub = c, s
 	if string(subject) == s.subject {
 		m.Subject = s.subject
 	} else {
@@ -84,9 +85,6 @@ func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
 			c.ev.post(Event{Kind: EventAsyncError, Sub: s, Err: fmt.Errorf("%w: message on %q: %w", ErrProtocol, m.Subject, err)})
 		}
 		m.statusCode, m.statusDesc, m.Header = code, desc, Header(h)
-	}
-	if len(data) > 0 {
-		m.Data = append(make([]byte, 0, len(data)), data...)
 	}
 	s.enqueue(m)
 }
