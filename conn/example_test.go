@@ -1,0 +1,99 @@
+package conn_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/natsactor/natsactor/conn"
+)
+
+// exampleServer starts an in-process nats-server for the examples.
+func exampleServer() (url string, stop func()) {
+	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	if err != nil {
+		panic(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(5 * time.Second) {
+		panic("server not ready")
+	}
+	return s.ClientURL(), func() { s.Shutdown(); s.WaitForShutdown() }
+}
+
+func ExampleConnect() {
+	url, stop := exampleServer()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	c, err := conn.Connect(ctx, url, conn.WithName("example"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer c.Close()
+	fmt.Println(c.Status())
+	// Output: connected
+}
+
+func ExampleConn_Subscribe() {
+	url, stop := exampleServer()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _ := conn.Connect(ctx, url)
+	defer c.Close()
+
+	sub, _ := c.Subscribe("orders.>")
+	c.Flush(ctx) // the server knows the subscription from here on
+	c.Publish("orders.new", []byte("42"))
+	m, _ := sub.Next(ctx)
+	fmt.Println(m.Subject, string(m.Data))
+	// Output: orders.new 42
+}
+
+func ExampleConn_Request() {
+	url, stop := exampleServer()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _ := conn.Connect(ctx, url)
+	defer c.Close()
+
+	c.Subscribe("greet", conn.WithHandler(func(m *conn.Msg) {
+		m.Respond([]byte("hello, " + string(m.Data)))
+	}))
+	r, err := c.Request(ctx, "greet", []byte("world"))
+	fmt.Println(string(r.Data), err)
+	_, err = c.Request(ctx, "nobody.listens", nil)
+	fmt.Println(err)
+	// Output:
+	// hello, world <nil>
+	// nats: no responders available for request on "nobody.listens"
+}
+
+func ExampleConn_RequestMany() {
+	url, stop := exampleServer()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _ := conn.Connect(ctx, url)
+	defer c.Close()
+
+	for range 3 {
+		c.Subscribe("census", conn.WithHandler(func(m *conn.Msg) { m.Respond([]byte("here")) }))
+	}
+	c.Flush(ctx)
+	n := 0
+	for _, err := range c.RequestMany(ctx, conn.NewMsg("census"), conn.ManyStall(200*time.Millisecond)) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		n++
+	}
+	fmt.Println(n, "answers")
+	// Output: 3 answers
+}
