@@ -295,6 +295,7 @@ func (a *connActor) updateInfo(info *proto.Info, async bool) {
 	c.info.Store(info)
 	c.maxPayload.Store(info.MaxPayload)
 	if !c.opts.ignoreDiscovered && len(info.ConnectURLs) > 0 {
+		a.pool.pruneDiscovered(info.ConnectURLs, a.cur)
 		scheme := a.cur.url.Scheme
 		if added := a.pool.addDiscovered(info.ConnectURLs, scheme, a.cur.url.Hostname()); len(added) > 0 && a.everUp {
 			c.ev.post(Event{Kind: EventServersDiscovered, Servers: added})

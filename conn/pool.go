@@ -109,6 +109,25 @@ func (p *serverPool) addDiscovered(urls []string, scheme, tlsHost string) []stri
 	return added
 }
 
+// pruneDiscovered removes the discovered servers a cluster no longer announces (a server
+// that left). Explicit servers and the one in use are never removed.
+func (p *serverPool) pruneDiscovered(urls []string, cur *server) {
+	announced := map[string]bool{}
+	for _, raw := range urls {
+		if u, err := parseServerURL("nats://" + raw); err == nil {
+			announced[strings.ToLower(u.Host)] = true
+		}
+	}
+	kept := p.servers[:0]
+	for _, s := range p.servers {
+		if s.explicit || s == cur || announced[strings.ToLower(s.url.Host)] {
+			kept = append(kept, s)
+		}
+	}
+	clear(p.servers[len(kept):])
+	p.servers = kept
+}
+
 func (p *serverPool) has(hostport string) bool {
 	for _, s := range p.servers {
 		if strings.EqualFold(s.url.Host, hostport) {
