@@ -1,8 +1,6 @@
 package natstest
 
 import (
-	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -11,16 +9,7 @@ import (
 
 // TestMain fails the package if any nats-server goroutine outlives the tests: every
 // server's cleanup must have waited for it to be fully down.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if code == 0 {
-		if leaked := serverGoroutines(); leaked != "" {
-			fmt.Fprintf(os.Stderr, "nats-server goroutines left after the tests:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { Main(m) }
 
 // serverGoroutines returns the stacks of goroutines running nats-server code.
 func serverGoroutines() string {
@@ -62,5 +51,14 @@ func TestShutdownLeavesNoGoroutine(t *testing.T) {
 			t.Fatalf("goroutines left after Shutdown:\n%s", leaked)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestLeakCheckSeesProjectGoroutines(t *testing.T) {
+	stop := make(chan struct{})
+	go func() { <-stop }() // a goroutine of this (natsactor) package
+	defer close(stop)
+	if !strings.Contains(leakedGoroutines(), "natstest.TestLeakCheckSeesProjectGoroutines") {
+		t.Fatal("a running natsactor goroutine is not reported")
 	}
 }
