@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/natsactor/natsactor/compare/internal/testserver"
+)
+
+// Every workload runs for both clients on a few thousand operations against an embedded
+// server, and its line has the fields the README documents. The real measurements need a
+// separate server process: go run ./cmd/bench.
+func TestWorkloadsSmoke(t *testing.T) {
+	for _, w := range workloads() {
+		t.Run(w.name, func(t *testing.T) {
+			s := testserver.Start(t, w.needsJetStream)
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			p := params{URL: s.URL(), Subject: "bench." + w.name, N: min(w.nShort, 2000), Size: w.size, Short: true}
+			res := map[string][]result{}
+			for client, f := range map[string]runFunc{"natsactor": w.natsactor, "natsgo": w.natsgo} {
+				r, err := f(ctx, p)
+				if err != nil {
+					t.Fatalf("%s: %v", client, err)
+				}
+				if r.value <= 0 || r.ops != p.N || r.dropped != 0 {
+					t.Errorf("%s: value %v, ops %d, dropped %d", client, r.value, r.ops, r.dropped)
+				}
+				res[client] = []result{r}
+			}
+			line := formatLine(w, res)
+			for _, field := range []string{"workload=" + w.name + " ", " natsactor=", " natsgo=", " unit=" + w.unit + " ", " ratio=", " cpu_vs_natsgo="} {
+				if !strings.Contains(line, field) {
+					t.Errorf("line lacks %q: %s", field, line)
+				}
+			}
+			if strings.Contains(line, "ratio=-") {
+				t.Errorf("line has no ratio: %s", line)
+			}
+		})
+	}
+}
+
+func TestSelected(t *testing.T) {
+	ws, err := selected([]string{"req16", "pub16"})
+	if err != nil || len(ws) != 2 || ws[0].name != "req16" || ws[1].name != "pub16" {
+		t.Fatalf("selected = %v, %v", ws, err)
+	}
+	if _, err := selected([]string{"nope"}); err == nil {
+		t.Fatal("unknown workload accepted")
+	}
+}
+
+func TestRatioOrientation(t *testing.T) {
+	if got := ratio(200, 100, false); got != "2.000" {
+		t.Errorf("throughput ratio %s", got)
+	}
+	if got := ratio(50, 100, true); got != "2.000" {
+		t.Errorf("latency ratio %s", got)
+	}
+	if got := medianOf([]result{{value: 3}, {value: 1}, {value: 2}}, value); got != 2 {
+		t.Errorf("median %v", got)
+	}
+}

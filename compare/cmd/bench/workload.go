@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"sync"
+	"time"
+)
+
+// A workload is one thing measured for both clients against the same server. Adding one
+// means writing its two run funcs (workloads_natsactor.go, workloads_natsgo.go or files of
+// their own) and an entry in workloads().
+type workload struct {
+	name string
+	// unit of the primary figure, e.g. "msgs/s", "us", "MB/s".
+	unit string
+	// lowerIsBetter is set for latencies: the ratio is then natsgo/natsactor so that a
+	// ratio above 1 still means natsactor is better.
+	lowerIsBetter bool
+	// needsJetStream starts the server with -js and a temporary store directory.
+	needsJetStream bool
+	// reportHeap adds the peak heap of each client to the output.
+	reportHeap bool
+	// n and nShort are the operations per run (messages, requests, objects); size is the
+	// payload in bytes. Both reach the run funcs through params.
+	n, nShort, size int
+
+	natsactor, natsgo runFunc
+}
+
+// runFunc runs a workload once against the server at p.URL and returns what it measured.
+// It creates and closes its own connections and measures only the work itself, with
+// startMeter.
+type runFunc func(ctx context.Context, p params) (result, error)
+
+// params are what a run needs to know.
+type params struct {
+	URL     string
+	Subject string // unique per workload; runs may reuse it since each run has its own connections
+	N       int    // operations in this run
+	Size    int    // payload bytes
+	Short   bool
+}
+
+// result is one run's measurement.
+type result struct {
+	value   float64       // the primary figure, in the workload's unit
+	ops     int           // operations done, for CPU per operation
+	cpu     time.Duration // process CPU time during the measured part
+	dropped uint64        // messages that never arrived (pub/sub workloads)
+	heap    uint64        // peak live heap during the measured part, bytes
+	extra   []measure     // secondary figures such as the p99 latency
+}
+
+// measure is a secondary figure of a run.
+type measure struct {
+	name          string
+	value         float64
+	lowerIsBetter bool
+}
+
+// workloads lists every workload in output order.
+func workloads() []workload {
+	return []workload{
+		{name: "pub16", unit: "msgs/s", n: 5_000_000, nShort: 1_000_000, size: 16,
+			natsactor: natsactorPub, natsgo: natsgoPub},
+		{name: "pubsub16", unit: "msgs/s", n: 5_000_000, nShort: 500_000, size: 16,
+			natsactor: natsactorPubSub, natsgo: natsgoPubSub},
+		{name: "pubsub1k", unit: "msgs/s", n: 1_000_000, nShort: 200_000, size: 1024,
+			natsactor: natsactorPubSub, natsgo: natsgoPubSub},
+		{name: "req16", unit: "us_p50", lowerIsBetter: true, n: 20_000, nShort: 5_000, size: 16,
+			natsactor: natsactorReq, natsgo: natsgoReq},
+	}
+}
+
+// Settings shared by both clients so that neither gets an advantage.
+const (
+	// Pending limits of the subscriber in the pub/sub workloads: generous, identical.
+	subPendingMsgs  = 10_000_000
+	subPendingBytes = 2 << 30
+	// How long a subscriber may take, after the publisher's flush, to receive the rest.
+	subTail = 10 * time.Second
+	// Requests made before the timed ones, so both clients have their reply plumbing set up.
+	reqWarmup = 200
+)
+
+// meter measures the wall time, process CPU time and peak heap of a run's timed part.
+type meter struct {
+	start    time.Time
+	cpuStart time.Duration
+	stopHeap chan struct{}
+	heapDone sync.WaitGroup
+	peak     uint64
+}
+
+// startMeter starts measuring; call stop at the end of the timed part.
+func startMeter() *meter {
+	m := &meter{stopHeap: make(chan struct{})}
+	m.heapDone.Go(m.sampleHeap)
+	m.cpuStart = processCPU()
+	m.start = time.Now()
+	return m
+}
+
+// stop returns the wall time and the process CPU time since startMeter, and records
+// them with the peak heap in r.
+func (m *meter) stop(r *result) time.Duration {
+	wall := time.Since(m.start)
+	r.cpu = processCPU() - m.cpuStart
+	close(m.stopHeap)
+	m.heapDone.Wait()
+	r.heap = m.peak
+	return wall
+}
+
+// sampleHeap reads the live heap every 5 ms (runtime/metrics does not stop the world).
+func (m *meter) sampleHeap() {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for {
+		metrics.Read(sample)
+		if v := sample[0].Value; v.Kind() == metrics.KindUint64 && v.Uint64() > m.peak {
+			m.peak = v.Uint64()
+		}
+		select {
+		case <-m.stopHeap:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// settle collects the garbage of the previous run so it is not charged to the next.
+func settle() {
+	runtime.GC()
+	runtime.GC()
+}
+
+// percentile returns the p-th percentile (0..1) of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted)-1) + 0.5)
+	return sorted[i]
+}
+
+// waitAll waits until all is closed, given up reports there is nothing more to wait
+// for, ctx ends, or subTail passes.
+func waitAll(ctx context.Context, all <-chan struct{}, givenUp func() bool) {
+	tail := time.NewTimer(subTail)
+	defer tail.Stop()
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		select {
+		case <-all:
+			return
+		case <-ctx.Done():
+			return
+		case <-tail.C:
+			return
+		case <-poll.C:
+			if givenUp() {
+				return
+			}
+		}
+	}
+}
+
+// latencyResult fills r with the p50 and p99 of lat, in µs.
+func latencyResult(r result, lat []time.Duration) result {
+	slices.Sort(lat)
+	r.ops = len(lat)
+	r.value = us(percentile(lat, 0.50))
+	r.extra = []measure{{name: "p99", value: us(percentile(lat, 0.99)), lowerIsBetter: true}}
+	return r
+}
+
+func us(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
