@@ -40,6 +40,8 @@ type LastBatchRequest struct {
 	UpToTime time.Time
 	// Max bounds the number of messages (0: all of them).
 	Max int
+	// MaxBytes bounds the payload bytes of each request's answer, as in BatchRequest.
+	MaxBytes int
 }
 
 // GetBatch iterates over the messages of stream that req selects, in stream order,
@@ -73,7 +75,7 @@ func (m *Manager) GetLastBatch(ctx context.Context, stream string, req LastBatch
 			yield(nil, fmt.Errorf("%w: no subjects", ErrInvalidOption))
 			return
 		}
-		r := msgGetRequest{MultiLastFor: req.Subjects, UpToSeq: req.UpToSeq}
+		r := msgGetRequest{MultiLastFor: req.Subjects, UpToSeq: req.UpToSeq, MaxBytes: req.MaxBytes}
 		if !req.UpToTime.IsZero() {
 			t := req.UpToTime
 			r.UpToTime, r.UpToSeq = &t, 0

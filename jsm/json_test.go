@@ -19,6 +19,8 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/ (
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
 // TestJSONTagsMatchServer checks, field by field, that the JSON keys and options of the
 // configuration and information types are exactly those of nats-server's own types,
 // and that no server field is missing. Unexported server fields are skipped.
