@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/jsm"
-	"github.com/nats-io/nats-server/v2/server"
 )
 
 func TestStreamLifecycle(t *testing.T) {
