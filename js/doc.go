@@ -1,0 +1,29 @@
+// Package js is natsactor's JetStream client: publishing with acknowledgements
+// (synchronous, asynchronous with a bounded window, with de-duplication and
+// optimistic-concurrency expectations), and consuming through pull consumers,
+// ordered consumers and push subscriptions, with the acknowledgement methods of
+// each received message.
+//
+//	j := js.New(c)
+//	ack, err := j.Publish(ctx, "orders.new", data, js.MsgID("o-1"))
+//	pc, err := j.PullSubscribe(ctx, "orders.>", "proc")
+//	msgs, err := pc.Fetch(ctx, 10)
+//	for _, m := range msgs { m.Ack() }
+//
+// Every pull consumer is an actor: one goroutine owns its pull window, its heartbeat
+// alarm and, for an ordered consumer, the sequence tracking and the single reset in
+// flight. Each pull asks the server for idle heartbeats; two missed heartbeats, a
+// reconnect or a leadership change make the consumer pull again, so a Consume or an
+// ordered consumer keeps delivering across reconnects, server restarts and stream
+// leader changes. Only the deletion of the consumer (or Stop, Drain, or the
+// connection's close) ends a Consume.
+//
+// Calls that wait take a ctx first; a ctx without deadline is bounded by the
+// JetStream API timeout of the Client's Manager (5 s by default). A ctx given to a
+// call that starts long-lived work (Subscribe, PullSubscribe, Consume) bounds the
+// set-up only. Lifecycle calls (Stop, Drain, Unsubscribe) are idempotent and safe
+// from inside handlers.
+//
+// Errors are package sentinels matched with errors.Is; errors the JetStream API
+// answers with are *jsm.APIError values, which match the sentinels of package jsm.
+package js
