@@ -36,7 +36,18 @@ func (c *Conn) dial(ctx context.Context, s *server) (hs *handshake, err error) {
 	if d == nil {
 		d = &net.Dialer{}
 	}
-	nc, err := d.DialContext(ctx, "tcp", s.addr())
+	var nc net.Conn
+	if s.isWebSocket() {
+		var wssCfg *tls.Config
+		if s.url.Scheme == "wss" {
+			if wssCfg, err = c.tlsConfig(s); err != nil {
+				return nil, err
+			}
+		}
+		nc, err = dialWebSocket(ctx, d, s.url, wssCfg)
+	} else {
+		nc, err = d.DialContext(ctx, "tcp", s.addr())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -52,9 +63,10 @@ func (c *Conn) dial(ctx context.Context, s *server) (hs *handshake, err error) {
 		_ = nc.SetDeadline(dl)
 	}
 
-	wantTLS := c.opts.wantTLS || s.url.Scheme == "tls"
-	tlsDone := false
-	if c.opts.tlsHandshakeFst {
+	// Over WebSocket, TLS (wss) sits below the WebSocket; the NATS-level upgrade is skipped.
+	wantTLS := !s.isWebSocket() && (c.opts.wantTLS || s.url.Scheme == "tls")
+	tlsDone := s.url.Scheme == "wss"
+	if c.opts.tlsHandshakeFst && !s.isWebSocket() {
 		tc, err := c.upgradeTLS(ctx, nc, s)
 		if err != nil {
 			return nil, err
@@ -73,7 +85,7 @@ func (c *Conn) dial(ctx context.Context, s *server) (hs *handshake, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrProtocol, err)
 	}
-	if !tlsDone && (wantTLS || info.TLSRequired) {
+	if !tlsDone && !s.isWebSocket() && (wantTLS || info.TLSRequired) {
 		if !info.TLSRequired && !info.TLSAvailable {
 			return nil, fmt.Errorf("%w: server %s does not offer TLS", ErrTLS, s)
 		}

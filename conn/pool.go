@@ -22,6 +22,9 @@ type server struct {
 
 func (s *server) addr() string { return s.url.Host }
 
+// isWebSocket reports whether the server is reached over WebSocket (ws:// or wss://).
+func (s *server) isWebSocket() bool { return s.url.Scheme == "ws" || s.url.Scheme == "wss" }
+
 func (s *server) String() string { return s.url.Redacted() }
 
 // serverPool is the list of servers the connection actor owns: the explicit URLs and those
@@ -62,16 +65,21 @@ func parseServerURL(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: server URL %q: %v", ErrInvalidOption, raw, err)
 	}
+	port := "4222"
 	switch u.Scheme {
 	case "nats", "tls":
+	case "ws":
+		port = "80"
+	case "wss":
+		port = "443"
 	default:
-		return nil, fmt.Errorf("%w: server URL %q: scheme %q not supported (nats://, tls://)", ErrInvalidOption, raw, u.Scheme)
+		return nil, fmt.Errorf("%w: server URL %q: scheme %q not supported (nats://, tls://, ws://, wss://)", ErrInvalidOption, raw, u.Scheme)
 	}
 	if u.Hostname() == "" {
 		return nil, fmt.Errorf("%w: server URL %q has no host", ErrInvalidOption, raw)
 	}
 	if u.Port() == "" {
-		u.Host = net.JoinHostPort(u.Hostname(), "4222")
+		u.Host = net.JoinHostPort(u.Hostname(), port)
 	}
 	return u, nil
 }

@@ -154,3 +154,28 @@ func TestMaxConnectionsError(t *testing.T) {
 		t.Fatalf("second connection: %v", err)
 	}
 }
+
+// The whole client over WebSocket: pub/sub, request/reply, and a reconnect after a restart.
+func TestWebSocketTransport(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t, natstest.WebSocket())
+	ev := newEvents()
+	c := connect(t, s.WebSocketURL(), append(fastReconnect, conn.WithEventHandler(ev.handler))...)
+	ctx := testCtx(t, 10*time.Second)
+	c.Subscribe("ws.echo", conn.WithHandler(func(m *conn.Msg) { m.Respond(m.Data) }))
+	big := make([]byte, 300*1024)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	r, err := c.Request(ctx, "ws.echo", big)
+	if err != nil || len(r.Data) != len(big) || r.Data[12345] != big[12345] {
+		t.Fatalf("request over websocket: %v", err)
+	}
+	s.Shutdown()
+	ev.wait(t, conn.EventDisconnected, 5*time.Second)
+	s.Restart(t)
+	ev.wait(t, conn.EventReconnected, 10*time.Second)
+	if r, err := c.Request(ctx, "ws.echo", []byte("again")); err != nil || string(r.Data) != "again" {
+		t.Fatalf("request after reconnect: %v", err)
+	}
+}
