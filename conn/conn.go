@@ -143,11 +143,13 @@ func (c *Conn) PublishMsg(m *Msg) error {
 }
 
 func (c *Conn) publish(subject, reply string, hdr Header, data []byte) error {
-	if err := validateSubject(subject, true); err != nil {
+	// Wildcard tokens are allowed, as the server allows them: parts of the JetStream API
+	// carry a filter such as "orders.>" in the request subject.
+	if err := validateSubject(subject, false); err != nil {
 		return err
 	}
 	if reply != "" {
-		if err := validateSubject(reply, true); err != nil {
+		if err := validateSubject(reply, false); err != nil {
 			return err
 		}
 	}

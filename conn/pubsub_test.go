@@ -136,10 +136,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 			t.Errorf("Subscribe(%q): %v, want ErrBadSubject", subj, err)
 		}
 	}
-	for _, subj := range []string{"", "a.*", "a.>", "a b"} {
+	for _, subj := range []string{"", "a b", "a..b", "a.>.b", "a\r\nPUB x 1"} {
 		if err := c.Publish(subj, nil); !errors.Is(err, conn.ErrBadSubject) {
 			t.Errorf("Publish(%q): %v, want ErrBadSubject", subj, err)
 		}
+	}
+	// Wildcard tokens may be published to, as the server allows (the JetStream API uses them).
+	if err := c.Publish("a.>", nil); err != nil {
+		t.Errorf("Publish(a.>): %v", err)
 	}
 	if _, err := c.QueueSubscribe("a", "bad queue"); !errors.Is(err, conn.ErrBadQueueName) {
 		t.Errorf("bad queue: %v", err)
@@ -165,7 +169,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if err := c.Publish("a", make([]byte, 1024)); err != nil {
 		t.Fatal(err)
 	}
-	if st := c.Stats(); st.Reconnects != 0 || st.OutMsgs != 1 {
+	if st := c.Stats(); st.Reconnects != 0 || st.OutMsgs != 2 {
 		t.Fatalf("stats after refusals: %+v", st)
 	}
 	if c.Status() != conn.StatusConnected {
