@@ -145,11 +145,11 @@ func (c *Conn) PublishMsg(m *Msg) error {
 func (c *Conn) publish(subject, reply string, hdr Header, data []byte) error {
 	// Wildcard tokens are allowed, as the server allows them: parts of the JetStream API
 	// carry a filter such as "orders.>" in the request subject.
-	if err := validateSubject(subject, false); err != nil {
+	if err := validateSubject(subject); err != nil {
 		return err
 	}
 	if reply != "" {
-		if err := validateSubject(reply, false); err != nil {
+		if err := validateSubject(reply); err != nil {
 			return err
 		}
 	}
@@ -212,7 +212,7 @@ func (c *Conn) QueueSubscribe(subject, queue string, opts ...SubOption) (*Subscr
 }
 
 func (c *Conn) subscribe(subject, queue string, opts []SubOption) (*Subscription, error) {
-	if err := validateSubject(subject, false); err != nil {
+	if err := validateSubject(subject); err != nil {
 		return nil, err
 	}
 	so := subOptions{pendingMsgs: DefaultSubPendingMsgs, pendingBytes: DefaultSubPendingBytes}
@@ -423,14 +423,10 @@ func (c *Conn) onWriteError(epoch uint64, err error) {
 	}
 }
 
-func validateSubject(s string, publish bool) error {
-	var err error
-	if publish {
-		err = proto.ValidatePublishSubject(s)
-	} else {
-		err = proto.ValidateSubject(s)
-	}
-	if err != nil {
+// validateSubject checks a subject for subscribing or publishing: wildcard tokens are
+// allowed in both, as the server allows them.
+func validateSubject(s string) error {
+	if err := proto.ValidateSubject(s); err != nil {
 		return fmt.Errorf("%w %q", ErrBadSubject, s)
 	}
 	return nil

@@ -212,7 +212,7 @@ func WithNoEcho() Option {
 // WithInboxPrefix replaces "_INBOX" in NewInbox and in request reply subjects.
 func WithInboxPrefix(prefix string) Option {
 	return func(o *options) error {
-		if prefix == "" || validateSubject(prefix, false) != nil {
+		if prefix == "" || validateSubject(prefix) != nil {
 			return invalid("bad inbox prefix %q", prefix)
 		}
 		o.inboxPrefix = prefix

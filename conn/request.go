@@ -102,7 +102,7 @@ func (c *Conn) RequestMsg(ctx context.Context, m *Msg) (*Msg, error) {
 	if m == nil {
 		return nil, fmt.Errorf("%w: nil message", ErrInvalidOption)
 	}
-	if err := validateSubject(m.Subject, false); err != nil {
+	if err := validateSubject(m.Subject); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
