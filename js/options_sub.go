@@ -1,0 +1,191 @@
+package js
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/natsactor/natsactor/jsm"
+)
+
+// SubOption configures the consumer behind Subscribe, PullSubscribe and Consumer:
+// which stream, where it starts, how it is acknowledged, and how its messages are
+// delivered.
+type SubOption func(*subOptions) error
+
+type subOptions struct {
+	cfg        jsm.ConsumerConfig
+	stream     string
+	bind       bool // bind to an existing consumer only
+	durable    string
+	queue      string
+	manualAck  bool
+	ordered    bool
+	handler    func(*Msg)
+	pendMsgs   int
+	pendBytes  int
+	errHandler func(error)
+	autoWPI    bool
+}
+
+// BindStream names the stream instead of looking it up by subject.
+func BindStream(stream string) SubOption {
+	return func(o *subOptions) error {
+		if stream == "" {
+			return fmt.Errorf("%w: empty stream name", ErrInvalidOption)
+		}
+		o.stream = stream
+		return nil
+	}
+}
+
+// Bind uses the existing consumer name of stream and never creates one.
+func Bind(stream, consumer string) SubOption {
+	return func(o *subOptions) error {
+		if stream == "" || consumer == "" {
+			return fmt.Errorf("%w: Bind needs a stream and a consumer", ErrInvalidOption)
+		}
+		o.stream, o.durable, o.bind = stream, consumer, true
+		return nil
+	}
+}
+
+// Durable names a durable consumer: created if missing, bound if present.
+func Durable(name string) SubOption {
+	return func(o *subOptions) error {
+		if name == "" {
+			return fmt.Errorf("%w: empty durable name", ErrInvalidOption)
+		}
+		o.durable = name
+		return nil
+	}
+}
+
+// DeliverAll starts the consumer at the stream's first message (the default).
+func DeliverAll() SubOption { return deliver(jsm.DeliverAll) }
+
+// DeliverLast starts the consumer at the stream's last message.
+func DeliverLast() SubOption { return deliver(jsm.DeliverLast) }
+
+// DeliverLastPerSubject starts the consumer with the last message of each subject.
+func DeliverLastPerSubject() SubOption { return deliver(jsm.DeliverLastPerSubject) }
+
+// DeliverNew starts the consumer with the messages stored after it was created.
+func DeliverNew() SubOption { return deliver(jsm.DeliverNew) }
+
+func deliver(p jsm.DeliverPolicy) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.DeliverPolicy = p
+		return nil
+	}
+}
+
+// StartSequence starts the consumer at stream sequence seq.
+func StartSequence(seq uint64) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.DeliverPolicy, o.cfg.OptStartSeq = jsm.DeliverByStartSequence, seq
+		return nil
+	}
+}
+
+// StartTime starts the consumer at the first message stored at or after t.
+func StartTime(t time.Time) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.DeliverPolicy, o.cfg.OptStartTime = jsm.DeliverByStartTime, &t
+		return nil
+	}
+}
+
+// AckExplicit wants every message acknowledged (the default).
+func AckExplicit() SubOption { return ackPolicy(jsm.AckExplicit) }
+
+// AckAll takes an acknowledgement as one for every earlier message too.
+func AckAll() SubOption { return ackPolicy(jsm.AckAll) }
+
+// AckNone wants no acknowledgements.
+func AckNone() SubOption { return ackPolicy(jsm.AckNone) }
+
+func ackPolicy(p jsm.AckPolicy) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.AckPolicy = p
+		return nil
+	}
+}
+
+// AckWait sets how long the server waits for an acknowledgement before delivering a
+// message again.
+func AckWait(d time.Duration) SubOption {
+	return func(o *subOptions) error {
+		if d <= 0 {
+			return fmt.Errorf("%w: ack wait %v", ErrInvalidOption, d)
+		}
+		o.cfg.AckWait = d
+		return nil
+	}
+}
+
+// MaxDeliver bounds the deliveries of each message.
+func MaxDeliver(n int) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.MaxDeliver = n
+		return nil
+	}
+}
+
+// MaxAckPending bounds the messages delivered and not yet acknowledged.
+func MaxAckPending(n int) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.MaxAckPending = n
+		return nil
+	}
+}
+
+// BackOff sets the redelivery delays, one per delivery attempt.
+func BackOff(delays ...time.Duration) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.BackOff = delays
+		return nil
+	}
+}
+
+// InactiveThreshold removes the consumer after d without activity.
+func InactiveThreshold(d time.Duration) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.InactiveThreshold = d
+		return nil
+	}
+}
+
+// ConsumerName names the consumer (an ephemeral one, unless Durable is given too).
+func ConsumerName(name string) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.Name = name
+		return nil
+	}
+}
+
+// Description sets the consumer's description.
+func Description(s string) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.Description = s
+		return nil
+	}
+}
+
+// FilterSubjects restricts the consumer to several subjects (instead of the one given
+// to the call; pass "" there).
+func FilterSubjects(subjects ...string) SubOption {
+	return func(o *subOptions) error {
+		o.cfg.FilterSubjects = subjects
+		return nil
+	}
+}
+
+// ErrHandler receives the errors of a long-lived consumer that do not end it (missed
+// heartbeats, refused pulls, resets) and the one that does, on the consumer's
+// goroutine. It must not block for long.
+func ErrHandler(f func(error)) SubOption {
+	return func(o *subOptions) error {
+		o.errHandler = f
+		return nil
+	}
+}
