@@ -61,7 +61,8 @@ func NewQueue[T any](maxItems, maxBytes int) *Queue[T] {
 // Push appends v, counting size bytes (a negative size counts as 0) toward the byte
 // limit. It never blocks on the consumer. It returns false and stores nothing when the
 // queue is closed or v would take it past either limit (an item larger than the byte
-// limit never fits). On success it leaves a wake-up pending on Ready.
+// limit never fits). A Push that makes the queue non-empty leaves a wake-up pending on
+// Ready; later ones do not need to, since the consumer pops until the queue is empty.
 func (q *Queue[T]) Push(v T, size int) bool {
 	size = max(size, 0)
 	q.mu.Lock()
@@ -77,7 +78,11 @@ func (q *Queue[T]) Push(v T, size int) bool {
 	q.ring[(q.head+q.items)&(len(q.ring)-1)] = queueItem[T]{v: v, size: size}
 	q.items++
 	q.bytes += size
-	q.wake()
+	if q.items == 1 {
+		// Only the push that makes the queue non-empty needs to wake the consumer: it pops
+		// until the queue is empty before it waits on Ready again.
+		q.wake()
+	}
 	q.mu.Unlock()
 	return true
 }
@@ -111,8 +116,10 @@ func (q *Queue[T]) PopBatch(dst []T, limit int) []T {
 	return dst
 }
 
-// Ready returns the wake-up channel (capacity 1). A value is pending on it after every
-// successful Push until the consumer receives it, and after Close. It is never closed.
+// Ready returns the wake-up channel (capacity 1). A value is pending on it after a Push
+// that found the queue empty, until the consumer receives it, and after Close; so a
+// consumer that pops until the queue is empty before waiting again never misses an item.
+// It is never closed.
 func (q *Queue[T]) Ready() <-chan struct{} { return q.ready }
 
 // Len returns the number of items queued and their total size in bytes.

@@ -125,12 +125,12 @@ func (c *Conn) connectFirst(ctx context.Context, pool *serverPool) (*handshake, 
 // at once — a bad subject, a payload over max_payload, a closed connection, a full
 // reconnect buffer. Use Flush to know the server has it.
 func (c *Conn) Publish(subject string, data []byte) error {
-	return c.publish(subject, "", nil, data)
+	return c.publish(subject, "", nil, data, false)
 }
 
 // PublishRequest sends data to subject with reply as the subject to answer to.
 func (c *Conn) PublishRequest(subject, reply string, data []byte) error {
-	return c.publish(subject, reply, nil, data)
+	return c.publish(subject, reply, nil, data, false)
 }
 
 // PublishMsg sends m (Subject, Reply, Header, Data) as Publish does; with headers it uses
@@ -139,10 +139,12 @@ func (c *Conn) PublishMsg(m *Msg) error {
 	if m == nil {
 		return fmt.Errorf("%w: nil message", ErrInvalidOption)
 	}
-	return c.publish(m.Subject, m.Reply, m.Header, m.Data)
+	return c.publish(m.Subject, m.Reply, m.Header, m.Data, false)
 }
 
-func (c *Conn) publish(subject, reply string, hdr Header, data []byte) error {
+// publish validates and queues one message. now marks a message someone waits on (a
+// request or a reply): it is written at once by the caller when the writer is idle.
+func (c *Conn) publish(subject, reply string, hdr Header, data []byte, now bool) error {
 	// Wildcard tokens are allowed, as the server allows them: parts of the JetStream API
 	// carry a filter such as "orders.>" in the request subject.
 	if err := validateSubject(subject); err != nil {
@@ -162,9 +164,11 @@ func (c *Conn) publish(subject, reply string, hdr Header, data []byte) error {
 		if err != nil {
 			return err
 		}
-		c.w.end(proto.AppendPub(b, subject, reply, data))
-		c.stats.outMsgs.Add(1)
-		c.stats.outBytes.Add(uint64(size))
+		if now {
+			c.w.endMsgNow(proto.AppendPub(b, subject, reply, data), size)
+		} else {
+			c.w.endMsg(proto.AppendPub(b, subject, reply, data), size)
+		}
 		return nil
 	}
 	if info := c.info.Load(); info != nil && !info.Headers {
@@ -189,9 +193,11 @@ func (c *Conn) publish(subject, reply string, hdr Header, data []byte) error {
 	if err != nil {
 		return err
 	}
-	c.w.end(proto.AppendHPub(b, subject, reply, hb, data))
-	c.stats.outMsgs.Add(1)
-	c.stats.outBytes.Add(uint64(size))
+	if now {
+		c.w.endMsgNow(proto.AppendHPub(b, subject, reply, hb, data), size)
+	} else {
+		c.w.endMsg(proto.AppendHPub(b, subject, reply, hb, data), size)
+	}
 	return nil
 }
 
@@ -345,12 +351,13 @@ func (c *Conn) IsConnected() bool { return c.Status() == StatusConnected }
 
 // Stats returns a snapshot of the connection's counters.
 func (c *Conn) Stats() Stats {
+	outMsgs, outBytes, buffered := c.w.counts()
 	return Stats{
-		InMsgs: c.stats.inMsgs.Load(), OutMsgs: c.stats.outMsgs.Load(),
-		InBytes: c.stats.inBytes.Load(), OutBytes: c.stats.outBytes.Load(),
+		InMsgs: c.stats.inMsgs.Load(), OutMsgs: outMsgs,
+		InBytes: c.stats.inBytes.Load(), OutBytes: outBytes,
 		Reconnects: c.stats.reconnects.Load(), PingsSent: c.stats.pings.Load(),
 		PongsReceived: c.stats.pongs.Load(), Errors: c.stats.errors.Load(),
-		Dropped: c.stats.dropped.Load(), PendingBytes: uint64(c.w.buffered()),
+		Dropped: c.stats.dropped.Load(), PendingBytes: uint64(buffered),
 	}
 }
 

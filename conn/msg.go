@@ -34,7 +34,9 @@ func NewMsg(subject string) *Msg {
 func (m *Msg) Status() (code int, description string) { return m.statusCode, m.statusDesc }
 
 // Respond publishes data to the message's reply subject. It returns ErrNoReply when there is
-// none and the connection's publish errors otherwise. It never blocks on the network.
+// none and the connection's publish errors otherwise. Someone waits for a reply, so when the
+// connection's writer is idle the reply is written at once by the calling goroutine (within
+// the write deadline) instead of waking the writer; otherwise it is queued like a publish.
 func (m *Msg) Respond(data []byte) error {
 	return m.RespondMsg(&Msg{Data: data})
 }
@@ -48,7 +50,7 @@ func (m *Msg) RespondMsg(r *Msg) error {
 	if m.conn == nil {
 		return fmt.Errorf("%w: message was not received from a connection", ErrNoReply)
 	}
-	return m.conn.publish(m.Reply, r.Reply, r.Header, r.Data)
+	return m.conn.publish(m.Reply, r.Reply, r.Header, r.Data, true)
 }
 
 // Conn returns the connection the message arrived on, or nil for one built to publish.

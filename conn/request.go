@@ -113,7 +113,7 @@ func (c *Conn) RequestMsg(ctx context.Context, m *Msg) (*Msg, error) {
 		return nil, err
 	}
 	defer c.resp.unregister(reply)
-	if err := c.publish(m.Subject, reply, m.Header, m.Data); err != nil {
+	if err := c.publish(m.Subject, reply, m.Header, m.Data, true); err != nil {
 		return nil, err
 	}
 	select {
@@ -221,7 +221,7 @@ func (c *Conn) RequestMany(ctx context.Context, m *Msg, opts ...RequestManyOptio
 		if o.max > 0 {
 			_ = sub.AutoUnsubscribe(o.max)
 		}
-		if err := c.publish(m.Subject, inbox, m.Header, m.Data); err != nil {
+		if err := c.publish(m.Subject, inbox, m.Header, m.Data, true); err != nil {
 			yield(nil, err)
 			return
 		}

@@ -36,8 +36,10 @@ type Stats struct {
 	PendingBytes      uint64 // bytes waiting to be written to the socket now
 }
 
+// counters are the connection's counters other than those of publishing, which the writer
+// keeps under its lock.
 type counters struct {
-	inMsgs, outMsgs, inBytes, outBytes atomic.Uint64
-	reconnects, pings, pongs, errors   atomic.Uint64
-	dropped                            atomic.Uint64
+	inMsgs, inBytes                  atomic.Uint64
+	reconnects, pings, pongs, errors atomic.Uint64
+	dropped                          atomic.Uint64
 }

@@ -18,7 +18,11 @@ type writer struct {
 	nc        net.Conn  // nil while disconnected
 	epoch     uint64    // which connection nc belongs to
 	closed    bool
-	reconnBuf int // bytes allowed while disconnected; -1: none
+	writing   bool   // a batch is being written (by the writer goroutine or inline)
+	spare     []byte // the buffer of the last batch written, for reuse
+	outMsgs   uint64 // messages and payload bytes queued; counted under mu, where the
+	outBytes  uint64 // publish already is, instead of with atomics of their own
+	reconnBuf int    // bytes allowed while disconnected; -1: none
 	maxBuffer int // bytes allowed while connected before publishers wait
 	deadline  time.Duration
 
@@ -85,6 +89,38 @@ func (w *writer) end(buf []byte) {
 	}
 }
 
+// endMsg is end for a publish: it also counts the message and its payload bytes.
+func (w *writer) endMsg(buf []byte, payload int) {
+	w.outMsgs++
+	w.outBytes += uint64(payload)
+	w.end(buf)
+}
+
+// endMsgNow is endMsg for a frame someone is waiting on (a request, a reply): when the
+// writer is idle, the caller writes the buffer itself instead of waking the writer, which
+// saves a goroutine hand-off on each side of a round trip. When a write is in progress the
+// frame is simply queued behind it, so under load frames still coalesce.
+func (w *writer) endMsgNow(buf []byte, payload int) {
+	w.outMsgs++
+	w.outBytes += uint64(payload)
+	w.buf = buf
+	if w.writing || w.nc == nil {
+		w.mu.Unlock()
+		w.kick()
+		return
+	}
+	batch, nc, epoch := w.takeLocked()
+	w.mu.Unlock()
+	w.write(batch, nc, epoch)
+}
+
+// counts returns the messages and bytes queued so far and the bytes not yet written.
+func (w *writer) counts() (msgs, bytes uint64, buffered int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.outMsgs, w.outBytes, len(w.buf)
+}
+
 // control queues a ready-made control frame (dropped while disconnected).
 func (w *writer) control(frame []byte) error {
 	b, ok, err := w.begin(false, len(frame))
@@ -92,13 +128,6 @@ func (w *writer) control(frame []byte) error {
 		w.end(append(b, frame...))
 	}
 	return err
-}
-
-// buffered returns the number of bytes not yet written.
-func (w *writer) buffered() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.buf)
 }
 
 // attach gives the writer a freshly handshaken connection. prefix (the subscriptions to
@@ -144,47 +173,81 @@ func (w *writer) kick() {
 
 func (w *writer) run() {
 	defer close(w.done)
-	var spare []byte
 	for range w.wake {
 		for {
 			w.mu.Lock()
-			nc, epoch, closed := w.nc, w.epoch, w.closed
-			if nc == nil || len(w.buf) == 0 {
+			if w.writing {
+				// An inline write is in progress; it kicks again if more is queued.
+				w.mu.Unlock()
+				break
+			}
+			if w.nc == nil || len(w.buf) == 0 {
+				closed := w.closed
 				if closed {
 					w.buf = nil
-					w.mu.Unlock()
-					return
 				}
-				w.mu.Unlock()
-				break
-			}
-			batch := w.buf
-			w.buf = spare[:0]
-			w.mu.Unlock()
-			w.cond.Broadcast()
-
-			_ = nc.SetWriteDeadline(time.Now().Add(w.deadline))
-			_, err := nc.Write(batch)
-			if err != nil {
-				w.mu.Lock()
-				// Put the batch back in front, whole: it is re-sent on the next connection.
-				w.buf = append(batch, w.buf...)
-				if w.epoch == epoch {
-					w.nc = nil
-				}
-				closed = w.closed
 				w.mu.Unlock()
 				if closed {
 					return
 				}
-				w.onError(epoch, err)
 				break
 			}
-			// Keep the larger buffer for reuse, but do not hold on to a burst's worth.
-			if cap(batch) > 4*1024*1024 {
-				batch = nil
+			batch, nc, epoch := w.takeLocked()
+			w.mu.Unlock()
+			if !w.write(batch, nc, epoch) {
+				break
 			}
-			spare = batch
+		}
+		w.mu.Lock()
+		closed, idle := w.closed, !w.writing && (w.nc == nil || len(w.buf) == 0)
+		w.mu.Unlock()
+		if closed && idle {
+			return
 		}
 	}
+}
+
+// takeLocked swaps the buffer out for writing; the caller holds mu.
+func (w *writer) takeLocked() (batch []byte, nc net.Conn, epoch uint64) {
+	batch = w.buf
+	w.buf = w.spare[:0]
+	w.spare = nil
+	w.writing = true
+	return batch, w.nc, w.epoch
+}
+
+// write sends one batch. On failure the batch goes back in front of the buffer, whole, to
+// be re-sent on the next connection, and the connection actor hears of it. It reports
+// whether the write succeeded.
+func (w *writer) write(batch []byte, nc net.Conn, epoch uint64) bool {
+	w.cond.Broadcast() // publishers waiting for room
+	_ = nc.SetWriteDeadline(time.Now().Add(w.deadline))
+	_, err := nc.Write(batch)
+	w.mu.Lock()
+	w.writing = false
+	if err != nil {
+		w.buf = append(batch, w.buf...)
+		if w.epoch == epoch {
+			w.nc = nil
+		}
+		closed := w.closed
+		w.mu.Unlock()
+		w.cond.Broadcast()
+		if closed {
+			w.kick() // let run see the end
+		} else {
+			w.onError(epoch, err)
+		}
+		return false
+	}
+	// Keep the buffer for reuse, but do not hold on to a burst's worth.
+	if cap(batch) <= 4*1024*1024 && w.spare == nil {
+		w.spare = batch
+	}
+	more := len(w.buf) > 0 || w.closed
+	w.mu.Unlock()
+	if more {
+		w.kick()
+	}
+	return true
 }

@@ -21,28 +21,38 @@ func checkSubject(s string, wildcards bool) error {
 	if s == "" {
 		return fmt.Errorf("%w: empty subject", ErrBadSubject)
 	}
-	start := 0 // first byte of the current token
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] != '.' {
-			if isWhite(s[i]) {
-				return subjectErr(s, "contains whitespace")
+	// One pass: bytes are looked at once; a token is judged at its end, and only a token
+	// holding '*' or '>' needs more than a length check. This runs on every publish.
+	start, wild := 0, false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '.':
+			if err := checkToken(s, start, i, wild, wildcards); err != nil {
+				return err
 			}
-			continue
+			start, wild = i+1, false
+		case '*', '>':
+			wild = true
+		case ' ', '\t', '\r', '\n':
+			return subjectErr(s, "contains whitespace")
 		}
-		switch tok := s[start:i]; {
-		case tok == "":
-			return subjectErr(s, "has an empty token")
-		case tok == "*" || tok == ">":
-			if !wildcards {
-				return subjectErr(s, "has a wildcard, which cannot be published to")
-			}
-			if tok == ">" && i != len(s) {
-				return subjectErr(s, "has '>' before the last token")
-			}
-		case len(tok) > 1 && hasWildcard(tok):
-			return subjectErr(s, "has '*' or '>' inside a token")
-		}
-		start = i + 1
+	}
+	return checkToken(s, start, len(s), wild, wildcards)
+}
+
+// checkToken judges the token s[start:end]; wild says it holds '*' or '>'.
+func checkToken(s string, start, end int, wild, wildcards bool) error {
+	switch {
+	case start == end:
+		return subjectErr(s, "has an empty token")
+	case !wild:
+		return nil
+	case end-start > 1:
+		return subjectErr(s, "has '*' or '>' inside a token")
+	case !wildcards:
+		return subjectErr(s, "has a wildcard, which cannot be published to")
+	case s[start] == '>' && end != len(s):
+		return subjectErr(s, "has '>' before the last token")
 	}
 	return nil
 }
@@ -64,15 +74,6 @@ func ValidateQueue(q string) error {
 
 // isWhite reports the bytes no subject or queue name may hold.
 func isWhite(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-func hasWildcard(tok string) bool {
-	for i := 0; i < len(tok); i++ {
-		if tok[i] == '*' || tok[i] == '>' {
-			return true
-		}
-	}
-	return false
-}
 
 func subjectErr(s, why string) error {
 	return fmt.Errorf("%w: %q %s", ErrBadSubject, s, why)
