@@ -23,7 +23,7 @@ type writer struct {
 	outMsgs   uint64 // messages and payload bytes queued; counted under mu, where the
 	outBytes  uint64 // publish already is, instead of with atomics of their own
 	reconnBuf int    // bytes allowed while disconnected; -1: none
-	maxBuffer int // bytes allowed while connected before publishers wait
+	maxBuffer int    // bytes allowed while connected before publishers wait
 	deadline  time.Duration
 
 	wake    chan struct{}
