@@ -188,3 +188,18 @@ func TestChaosRequestReplyAcrossRestarts(t *testing.T) {
 	}
 	t.Logf("requests: %d answered, %d failed during restarts", ok.Load(), failed.Load())
 }
+
+func TestIgnoreDiscoveredServers(t *testing.T) {
+	t.Parallel()
+	cl := natstest.StartCluster(t, 3)
+	ev := newEvents()
+	connect(t, cl.Server(0).URL(), append(fastReconnect, conn.WithIgnoreDiscoveredServers(),
+		conn.WithMaxReconnects(2), conn.WithEventHandler(ev.handler))...)
+	cl.Server(0).Shutdown()
+	// Only the one explicit server is in the pool: with it down, reconnecting gives up
+	// instead of moving to the servers the cluster announced.
+	e := ev.wait(t, conn.EventClosed, 10*time.Second)
+	if !errors.Is(e.Err, conn.ErrNoServers) {
+		t.Fatalf("closed with %v", e.Err)
+	}
+}
