@@ -1,0 +1,171 @@
+package obj
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"hash"
+	"io"
+	"sync/atomic"
+)
+
+// Object is an object being read: an io.ReadCloser over its data, with its meta record
+// in Info. Chunks are fetched a page ahead of Read by a goroutine of its own, so at
+// most a few chunks are in memory whatever the object's size.
+//
+// The Read that reaches the end checks what was read against the meta record: it
+// returns ErrChunkCountMismatch when chunks are missing, ErrSizeMismatch when they do
+// not add up to the size, ErrDigestMismatch when the data does not have the digest,
+// and io.EOF only when all three agree. A ranged Object (GetRange) checks the chunk
+// sizes it can see but has no digest to check.
+//
+// An Object is for one goroutine at a time, but Close may be called from any.
+type Object struct {
+	info   *ObjectInfo
+	ctx    context.Context
+	cancel context.CancelFunc
+	pages  <-chan page
+
+	page    [][]byte // chunks of the current page not yet started
+	cur     []byte   // the rest of the current chunk
+	pageErr error    // the error that came with the current page
+	err     error    // sticky: returned by every Read from now on
+
+	// Checks of a whole object.
+	digest []byte
+	h      hash.Hash
+	size   uint64
+	chunks uint32
+
+	// A ranged read: bytes to drop from the first chunk, bytes still to deliver (-1:
+	// all), and the chunk size every chunk but the object's last must have.
+	ranged    bool
+	skip      uint64
+	remain    int64
+	chunkSize uint32
+	index     uint32 // index of the next chunk
+
+	isClosed atomic.Bool
+}
+
+// Info returns the meta record of the object being read (for a link, the record of
+// the object it points at).
+func (o *Object) Info() *ObjectInfo { return o.info }
+
+// Read reads the next bytes of the object. It blocks while the next chunks are being
+// fetched; the ctx given to Get bounds every Read (its end is the error of the Read
+// that waits), and without a deadline each fetch of chunks is bounded by the API
+// timeout (failures that pass, such as a server restart, are retried for up to twice
+// that long).
+func (o *Object) Read(p []byte) (int, error) {
+	if o.isClosed.Load() {
+		return 0, ErrObjectClosed
+	}
+	if o.err != nil {
+		return 0, o.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	for len(o.cur) == 0 {
+		if o.ranged && o.remain == 0 {
+			o.err = io.EOF
+			o.stop()
+			return 0, o.err
+		}
+		if len(o.page) > 0 {
+			if err := o.take(o.page[0]); err != nil {
+				o.err = err
+				o.stop()
+				return 0, err
+			}
+			o.page[0] = nil
+			o.page = o.page[1:]
+			continue
+		}
+		if o.pageErr != nil {
+			o.err = o.pageErr
+			o.stop()
+			return 0, o.err
+		}
+		select {
+		case pg, ok := <-o.pages:
+			if !ok {
+				o.err = o.finish()
+				o.stop()
+				return 0, o.err
+			}
+			o.page, o.pageErr = pg.chunks, pg.err
+		case <-o.ctx.Done():
+			if o.isClosed.Load() {
+				return 0, ErrObjectClosed
+			}
+			o.err = o.ctx.Err()
+			return 0, o.err
+		}
+	}
+	n := copy(p, o.cur)
+	if o.ranged && o.remain >= 0 && int64(n) > o.remain {
+		n = int(o.remain)
+	}
+	o.cur = o.cur[n:]
+	if o.ranged && o.remain > 0 {
+		o.remain -= int64(n)
+	}
+	return n, nil
+}
+
+// take makes chunk the current one, accounting for it.
+func (o *Object) take(chunk []byte) error {
+	idx := o.index
+	o.index++
+	o.chunks++
+	o.size += uint64(len(chunk))
+	if o.ranged {
+		last := idx == o.info.Chunks-1
+		if !last && uint32(len(chunk)) != o.chunkSize {
+			return fmt.Errorf("%w: chunk %d of %q has %d bytes, not %d", ErrSizeMismatch, idx, o.info.Name, len(chunk), o.chunkSize)
+		}
+		if o.skip > 0 {
+			s := min(o.skip, uint64(len(chunk)))
+			chunk = chunk[s:]
+			o.skip -= s
+		}
+	} else {
+		o.h.Write(chunk)
+		if o.size > o.info.Size {
+			return fmt.Errorf("%w: %q has more than its %d bytes", ErrSizeMismatch, o.info.Name, o.info.Size)
+		}
+	}
+	o.cur = chunk
+	return nil
+}
+
+// finish checks a read that got every chunk it asked for.
+func (o *Object) finish() error {
+	if o.ranged {
+		if o.remain > 0 {
+			return fmt.Errorf("%w: the range of %q ends %d bytes early", ErrSizeMismatch, o.info.Name, o.remain)
+		}
+		return io.EOF
+	}
+	switch {
+	case o.chunks != o.info.Chunks:
+		return fmt.Errorf("%w: %q has %d chunks, its meta record says %d", ErrChunkCountMismatch, o.info.Name, o.chunks, o.info.Chunks)
+	case o.size != o.info.Size:
+		return fmt.Errorf("%w: %q has %d bytes, its meta record says %d", ErrSizeMismatch, o.info.Name, o.size, o.info.Size)
+	case o.digest != nil && !bytes.Equal(o.h.Sum(nil), o.digest):
+		return fmt.Errorf("%w: %q: read %s, its meta record says %s", ErrDigestMismatch, o.info.Name, formatDigest(o.h.Sum(nil)), o.info.Digest)
+	}
+	return io.EOF
+}
+
+// Close stops the fetching and releases the chunks held. It never fails and may be
+// called more than once, from any goroutine; a Read after it returns ErrObjectClosed.
+func (o *Object) Close() error {
+	o.isClosed.Store(true)
+	o.stop()
+	return nil
+}
+
+func (o *Object) stop() { o.cancel() }

@@ -1,0 +1,75 @@
+package obj
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Delete deletes the object name: it replaces its meta record by one marked deleted
+// (size, chunks and digest cleared), then purges its chunks. Deleting an object that is
+// already deleted does nothing; a name that never had an object is ErrObjectNotFound.
+// Links are deleted the same way, leaving their target alone. It blocks until done,
+// an error, or ctx's end; without a deadline each request is bounded by the API
+// timeout.
+func (s *Store) Delete(ctx context.Context, name string) error {
+	info, err := s.info(ctx, name)
+	if err != nil {
+		return err
+	}
+	if info.Deleted {
+		return nil
+	}
+	nuid := info.NUID
+	info.Deleted = true
+	info.Size, info.Chunks, info.Digest = 0, 0, ""
+	if err := s.writeMeta(ctx, info); err != nil {
+		return err
+	}
+	if nuid == "" || info.Link != nil {
+		return nil
+	}
+	if err := s.purge(ctx, chunkSubject(s.bucket, nuid)); err != nil {
+		return fmt.Errorf("nats: purging the chunks of %q: %w", name, err)
+	}
+	return nil
+}
+
+// UpdateMeta changes the name, description, headers and metadata of the object name
+// to those of meta; its data, chunk size and link stay as they are. A different
+// meta.Name renames the object: the new name must not hold an object that is not
+// deleted (ErrObjectExists), and the old name's record is removed. Updating a deleted
+// or missing object is ErrObjectNotFound. Objects, links and bucket links can all be
+// updated. It blocks as Delete does.
+func (s *Store) UpdateMeta(ctx context.Context, name string, meta Meta) (*ObjectInfo, error) {
+	if meta.Name == "" {
+		meta.Name = name
+	}
+	info, err := s.Info(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	renamed := meta.Name != name
+	if renamed {
+		existing, err := s.info(ctx, meta.Name)
+		switch {
+		case errors.Is(err, ErrObjectNotFound):
+		case err != nil:
+			return nil, err
+		case !existing.Deleted:
+			return nil, fmt.Errorf("%w: cannot rename %q to %q", ErrObjectExists, name, meta.Name)
+		}
+	}
+	info.Name, info.Description, info.Headers, info.Metadata = meta.Name, meta.Description, meta.Headers, meta.Metadata
+	if err := s.writeMeta(ctx, info); err != nil {
+		return nil, err
+	}
+	info.ModTime = time.Now().UTC()
+	if renamed {
+		if err := s.purge(ctx, metaSubject(s.bucket, name)); err != nil {
+			return info, fmt.Errorf("nats: removing the record of the old name %q: %w", name, err)
+		}
+	}
+	return info, nil
+}
