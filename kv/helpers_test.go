@@ -78,3 +78,15 @@ func startPlain(t *testing.T) string {
 	t.Helper()
 	return natstest.Start(t).URL()
 }
+
+func startCluster(t *testing.T) *natstest.Cluster {
+	t.Helper()
+	cl := natstest.StartCluster(t, 3, natstest.JetStream())
+	cl.WaitReady(t)
+	return cl
+}
+
+func newClient(t *testing.T, urls string) *js.Client {
+	t.Helper()
+	return js.New(connect(t, urls))
+}
