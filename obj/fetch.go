@@ -122,9 +122,6 @@ func (s *Store) readPage(ctx context.Context, subject string, seq uint64, n int)
 		if err != nil {
 			return nil, err
 		}
-		if m.Subject != subject { // an old server may answer with a later subject
-			break
-		}
 		msgs = append(msgs, m)
 		seq = m.Sequence + 1
 	}

@@ -117,3 +117,11 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 func natstestStartPlain(t *testing.T) string { return natstest.Start(t).URL() }
 
 func newClient(c *conn.Conn) *js.Client { return js.New(c) }
+
+var contextCanceled = context.Canceled
+
+func contextWithCancel(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithCancel(ctx)
+}
+
+func b64(name string) string { return base64.URLEncoding.EncodeToString([]byte(name)) }

@@ -38,7 +38,8 @@ type Object struct {
 	chunks uint32
 
 	// A ranged read: bytes to drop from the first chunk, bytes still to deliver (-1:
-	// all), and the chunk size every chunk but the object's last must have.
+	// all), and the chunk size every chunk but the object's last must have (0: not
+	// checked, for a read from the start).
 	ranged    bool
 	skip      uint64
 	remain    int64
@@ -67,12 +68,12 @@ func (o *Object) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if o.ranged && o.remain == 0 {
+		o.err = io.EOF
+		o.stop()
+		return 0, o.err
+	}
 	for len(o.cur) == 0 {
-		if o.ranged && o.remain == 0 {
-			o.err = io.EOF
-			o.stop()
-			return 0, o.err
-		}
 		if len(o.page) > 0 {
 			if err := o.take(o.page[0]); err != nil {
 				o.err = err
@@ -123,7 +124,7 @@ func (o *Object) take(chunk []byte) error {
 	o.size += uint64(len(chunk))
 	if o.ranged {
 		last := idx == o.info.Chunks-1
-		if !last && uint32(len(chunk)) != o.chunkSize {
+		if !last && o.chunkSize != 0 && uint32(len(chunk)) != o.chunkSize {
 			return fmt.Errorf("%w: chunk %d of %q has %d bytes, not %d", ErrSizeMismatch, idx, o.info.Name, len(chunk), o.chunkSize)
 		}
 		if o.skip > 0 {
