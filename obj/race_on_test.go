@@ -1,0 +1,5 @@
+//go:build race
+
+package obj_test
+
+const raceEnabled = true
