@@ -59,7 +59,8 @@ type watcherActor struct {
 	lastSeq  uint64 // last stream sequence accepted
 	consSeq  uint64 // last consumer sequence of the current consumer
 	initDone bool
-	initLeft uint64 // messages of the current consumer until the end of the initial values
+	initLeft uint64              // messages of the current consumer until the end of the initial values
+	initKeys map[string]struct{} // keys delivered by a last-per-subject consumer before the marker
 	queue    []*Entry
 	emitted  uint64
 	fc       []fcReply
@@ -168,6 +169,9 @@ func (a *watcherActor) adopt(r created) {
 	// The consumer's pending count at creation (plus what it may have pushed
 	// already) is the number of initial values.
 	a.initLeft = r.ci.NumPending + r.ci.Delivered.Consumer
+	if p, _ := a.o.deliverPolicy(); p == jsm.DeliverLastPerSubject {
+		a.initKeys = make(map[string]struct{})
+	}
 	if a.initLeft == 0 {
 		a.finishInit()
 	}
@@ -175,6 +179,7 @@ func (a *watcherActor) adopt(r created) {
 
 func (a *watcherActor) finishInit() {
 	a.initDone = true
+	a.initKeys = nil
 	a.queue = append(a.queue, nil)
 }
 
@@ -374,6 +379,11 @@ func (a *watcherActor) onMsg(m *conn.Msg) error {
 		}
 		if s := m.Header.Get(hdrConsumerStalled); s != "" {
 			_ = a.c.Publish(s, nil)
+		} else if !a.initDone {
+			// An idle heartbeat: the consumer has nothing left to deliver, so the
+			// initial values are done even if fewer came than counted (values
+			// removed by limits before their delivery).
+			a.finishInit()
 		}
 		if last := m.Header.Get(hdrLastConsumer); last != "" {
 			if n, err := strconv.ParseUint(last, 10, 64); err == nil && n != a.consSeq {
@@ -390,6 +400,17 @@ func (a *watcherActor) onMsg(m *conn.Msg) error {
 		return fmt.Errorf("%w: got %d after %d", errGap, md.Sequence.Consumer, a.consSeq)
 	}
 	a.consSeq = md.Sequence.Consumer
+	if !a.initDone && a.initKeys != nil {
+		// A key never repeats among the latest values per key: a second one is an
+		// update, so the initial values are done (some of them were removed by the
+		// history limit before their delivery).
+		k := strings.TrimPrefix(m.Subject, a.b.readPre)
+		if _, dup := a.initKeys[k]; dup {
+			a.finishInit()
+		} else {
+			a.initKeys[k] = struct{}{}
+		}
+	}
 	if md.Sequence.Stream > a.lastSeq {
 		a.lastSeq = md.Sequence.Stream
 		e := &Entry{
@@ -408,10 +429,13 @@ func (a *watcherActor) onMsg(m *conn.Msg) error {
 		}
 	}
 	if !a.initDone {
+		// The count taken at the consumer's creation, not each message's pending
+		// count: a last-per-subject consumer reports 0 pending too early while keys
+		// are being written.
 		if a.initLeft > 0 {
 			a.initLeft--
 		}
-		if a.initLeft == 0 || md.NumPending == 0 {
+		if a.initLeft == 0 {
 			a.finishInit()
 		}
 	}
