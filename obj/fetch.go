@@ -88,7 +88,7 @@ func (s *Store) fetchPage(ctx context.Context, subject string, seq uint64, n int
 		if giveUp.IsZero() {
 			giveUp = time.Now().Add(2 * s.m.Timeout())
 		} else if time.Now().After(giveUp) {
-			return nil, err
+			return nil, fmt.Errorf("nats: reading %s from sequence %d, still failing after %v: %w", subject, seq, 2*s.m.Timeout(), err)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -102,8 +102,11 @@ func (s *Store) fetchPage(ctx context.Context, subject string, seq uint64, n int
 }
 
 // readPage is one attempt of fetchPage: one batched direct get, or n single ones on
-// servers without batches.
+// servers without batches, all bounded by the API timeout whatever ctx's deadline (a
+// request lost in a server's restart must not wait for the whole read's deadline).
 func (s *Store) readPage(ctx context.Context, subject string, seq uint64, n int) ([]*jsm.RawStreamMsg, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.m.Timeout())
+	defer cancel()
 	msgs := make([]*jsm.RawStreamMsg, 0, n)
 	if s.batchOK() {
 		for m, err := range s.m.GetBatch(ctx, s.stream, jsm.BatchRequest{Subject: subject, Seq: seq, Max: n}) {

@@ -1,0 +1,110 @@
+package obj_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/natsactor/natsactor/internal/natstest"
+	"github.com/natsactor/natsactor/js"
+	"github.com/natsactor/natsactor/obj"
+)
+
+// readResult is what a background read of an object came to.
+type readResult struct {
+	n    int64
+	sum  []byte
+	err  error
+	took time.Duration
+}
+
+func readInBackground(r io.Reader) <-chan readResult {
+	ch := make(chan readResult, 1)
+	go func() {
+		start := time.Now()
+		h := sha256.New()
+		n, err := io.Copy(h, r)
+		ch <- readResult{n: n, sum: h.Sum(nil), err: err, took: time.Since(start)}
+	}()
+	return ch
+}
+
+// TestGetAcrossServerRestart: a server that goes down in the middle of a large get and
+// comes back lets the read complete with the right data; one that stays down makes the
+// read fail with a clean error, never a hang or a wrong object.
+func TestGetAcrossServerRestart(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t, natstest.JetStream())
+	c := connect(t, srv.URL())
+	j := js.New(c, js.WithTimeout(2*time.Second))
+	s, err := obj.Create(ctxT(t, 10*time.Second), j, obj.Config{Bucket: "rs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 16 << 20
+	data := patternBytes(size)
+	want := sha256.Sum256(data)
+	if _, err := s.PutBytes(ctxT(t, 30*time.Second), "big", data); err != nil {
+		t.Fatal(err)
+	}
+
+	// Down, then up again while the reader waits for chunks.
+	ctx := ctxT(t, 60*time.Second)
+	r, err := s.Get(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 1<<20)
+	if _, err := io.ReadFull(r, head); err != nil {
+		t.Fatal(err)
+	}
+	srv.Shutdown()
+	res := readInBackground(r)
+	time.Sleep(300 * time.Millisecond) // let the reader run into the outage
+	srv.Restart(t)
+	var got readResult
+	select {
+	case got = <-res:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the read hangs across a restart")
+	}
+	r.Close()
+	if got.err != nil {
+		t.Fatalf("read across a restart: %v after %d bytes", got.err, got.n)
+	}
+	if got.n != size-int64(len(head)) {
+		t.Fatalf("read %d bytes after the restart, want %d", got.n, size-len(head))
+	}
+	restWant := sha256.Sum256(data[len(head):])
+	if !bytes.Equal(got.sum, restWant[:]) {
+		t.Fatal("data read across the restart differs")
+	}
+	t.Logf("read across a restart in %v", got.took)
+	if got, err := s.GetBytes(ctxT(t, 30*time.Second), "big"); err != nil || sha256.Sum256(got) != want {
+		t.Fatalf("get after the restart: %v", err)
+	}
+
+	// Down for good: a clean error once the retries are spent.
+	r, err = s.Get(ctx, "big")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadFull(r, head); err != nil {
+		t.Fatal(err)
+	}
+	srv.Shutdown()
+	res = readInBackground(r)
+	select {
+	case got = <-res:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the read hangs with the server down")
+	}
+	r.Close()
+	if got.err == nil || errors.Is(got.err, obj.ErrDigestMismatch) || errors.Is(got.err, obj.ErrSizeMismatch) || errors.Is(got.err, obj.ErrChunkCountMismatch) {
+		t.Fatalf("read with the server down: %v after %d bytes", got.err, got.n)
+	}
+	t.Logf("server down: %v after %d more bytes, in %v", got.err, got.n, got.took)
+}
