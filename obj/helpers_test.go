@@ -125,3 +125,5 @@ func contextWithCancel(ctx context.Context) (context.Context, context.CancelFunc
 }
 
 func b64(name string) string { return base64.URLEncoding.EncodeToString([]byte(name)) }
+
+func base64URL(b []byte) string { return base64.URLEncoding.EncodeToString(b) }
