@@ -68,3 +68,15 @@ func request(t *testing.T, c *conn.Conn, subject string, data []byte) *conn.Msg 
 	}
 	return m
 }
+
+// recv receives from ch, failing the test after 10 s.
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out waiting on a channel")
+		panic("unreachable")
+	}
+}
