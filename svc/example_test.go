@@ -24,13 +24,20 @@ func exampleServer() (url string, stop func()) {
 	return s.ClientURL(), func() { s.Shutdown(); s.WaitForShutdown() }
 }
 
-func ExampleAdd() {
+// exampleConn starts a server and connects to it; done closes both.
+func exampleConn() (ctx context.Context, c *conn.Conn, done func()) {
 	url, stop := exampleServer()
-	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _ := conn.Connect(ctx, url)
-	defer c.Close()
+	c, err := conn.Connect(ctx, url)
+	if err != nil {
+		panic(err)
+	}
+	return ctx, c, func() { c.Close(); cancel(); stop() }
+}
+
+func ExampleAdd() {
+	ctx, c, done := exampleConn()
+	defer done()
 
 	srv, err := svc.Add(ctx, c, svc.Config{
 		Name:        "greeter",
@@ -55,12 +62,8 @@ func ExampleAdd() {
 }
 
 func ExampleService_AddGroup() {
-	url, stop := exampleServer()
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _ := conn.Connect(ctx, url)
-	defer c.Close()
+	ctx, c, done := exampleConn()
+	defer done()
 	srv, _ := svc.Add(ctx, c, svc.Config{Name: "text", Version: "1.0.0"})
 	defer srv.Stop()
 
@@ -81,12 +84,8 @@ func ExampleService_AddGroup() {
 }
 
 func ExampleRequest_Error() {
-	url, stop := exampleServer()
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _ := conn.Connect(ctx, url)
-	defer c.Close()
+	ctx, c, done := exampleConn()
+	defer done()
 	srv, _ := svc.Add(ctx, c, svc.Config{Name: "strict", Version: "1.0.0"})
 	defer srv.Stop()
 	srv.AddEndpoint("check", svc.HandlerFunc(func(r *svc.Request) {
@@ -110,12 +109,8 @@ func ExampleRequest_Error() {
 }
 
 func ExampleEndpoint_Requests() {
-	url, stop := exampleServer()
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _ := conn.Connect(ctx, url)
-	defer c.Close()
+	ctx, c, done := exampleConn()
+	defer done()
 	srv, _ := svc.Add(ctx, c, svc.Config{Name: "counter", Version: "1.0.0"})
 	incr, _ := srv.AddEndpoint("incr", nil, svc.WithRequestChannel())
 	get, _ := srv.AddEndpoint("get", nil, svc.WithRequestChannel())
@@ -152,12 +147,8 @@ func ExampleEndpoint_Requests() {
 }
 
 func ExamplePing() {
-	url, stop := exampleServer()
-	defer stop()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, _ := conn.Connect(ctx, url)
-	defer c.Close()
+	ctx, c, done := exampleConn()
+	defer done()
 	for range 3 {
 		srv, _ := svc.Add(ctx, c, svc.Config{Name: "worker", Version: "2.0.0"})
 		defer srv.Stop()

@@ -2,6 +2,7 @@ package svc
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -65,8 +66,9 @@ func WithHeaders(h conn.Header) RespondOption {
 }
 
 // Respond sends data as the reply. It never blocks on the network and returns the
-// connection's publish error, if any (such as conn.ErrNoReply when the sender expects no
-// reply); a failed reply also counts as an endpoint error.
+// connection's publish error, if any; such a failed reply counts as an endpoint error and
+// goes to Config.ErrorHandler. A request sent without a reply subject returns
+// conn.ErrNoReply, which counts as nothing.
 func (r *Request) Respond(data []byte, opts ...RespondOption) error {
 	var o respondOptions
 	for _, opt := range opts {
@@ -110,6 +112,9 @@ func (r *Request) send(h conn.Header, data []byte) error {
 		r.ep.addProcessing(time.Since(r.start))
 	}
 	err := r.msg.RespondMsg(&conn.Msg{Header: h, Data: data})
+	if errors.Is(err, conn.ErrNoReply) {
+		return err // the sender expects no answer: nothing failed on the service's side
+	}
 	if err != nil {
 		err = fmt.Errorf("nats: service %s: reply on endpoint %q: %w", r.ep.srv.cfg.Name, r.ep.name, err)
 		r.ep.recordError(err.Error())
