@@ -48,6 +48,17 @@ func exampleClient() (*js.Client, func()) {
 	}
 }
 
+// exampleStore is exampleClient with a bucket "files" created.
+func exampleStore() (*obj.Store, func()) {
+	j, stop := exampleClient()
+	s, err := obj.Create(context.Background(), j, obj.Config{Bucket: "files"})
+	if err != nil {
+		stop()
+		panic(err)
+	}
+	return s, stop
+}
+
 func ExampleCreate() {
 	j, stop := exampleClient()
 	defer stop()
@@ -73,14 +84,9 @@ func ExampleCreate() {
 }
 
 func ExampleStore_Put() {
-	j, stop := exampleClient()
+	s, stop := exampleStore()
 	defer stop()
 	ctx := context.Background()
-	s, err := obj.Create(ctx, j, obj.Config{Bucket: "files"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 
 	// Any io.Reader: it is read one chunk at a time, never whole.
 	data := strings.Repeat("natsactor ", 100_000) // 1,000,000 bytes
@@ -98,14 +104,9 @@ func ExampleStore_Put() {
 }
 
 func ExampleStore_Get() {
-	j, stop := exampleClient()
+	s, stop := exampleStore()
 	defer stop()
 	ctx := context.Background()
-	s, err := obj.Create(ctx, j, obj.Config{Bucket: "files"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	if _, err := s.PutString(ctx, "hello.txt", "hello, object store"); err != nil {
 		fmt.Println(err)
 		return
@@ -133,14 +134,9 @@ func ExampleStore_Get() {
 }
 
 func ExampleStore_GetRange() {
-	j, stop := exampleClient()
+	s, stop := exampleStore()
 	defer stop()
 	ctx := context.Background()
-	s, err := obj.Create(ctx, j, obj.Config{Bucket: "files"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	var data bytes.Buffer
 	for i := range 100_000 {
 		fmt.Fprintf(&data, "%06d\n", i) // 700,000 bytes in 6 chunks
@@ -162,14 +158,9 @@ func ExampleStore_GetRange() {
 }
 
 func ExampleStore_Watch() {
-	j, stop := exampleClient()
+	s, stop := exampleStore()
 	defer stop()
 	ctx := context.Background()
-	s, err := obj.Create(ctx, j, obj.Config{Bucket: "files"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	if _, err := s.PutString(ctx, "a", "first"); err != nil {
 		fmt.Println(err)
 		return
@@ -208,14 +199,9 @@ func ExampleStore_Watch() {
 }
 
 func ExampleStore_List() {
-	j, stop := exampleClient()
+	s, stop := exampleStore()
 	defer stop()
 	ctx := context.Background()
-	s, err := obj.Create(ctx, j, obj.Config{Bucket: "files"})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
 	for _, name := range []string{"a.txt", "b.txt", "c.txt"} {
 		if _, err := s.PutString(ctx, name, "content of "+name); err != nil {
 			fmt.Println(err)

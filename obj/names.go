@@ -9,15 +9,17 @@ import (
 	"strings"
 )
 
+// DefaultChunkSize is the chunk size of a put whose Meta.ChunkSize is zero (ADR-20's
+// 128 KiB).
+const DefaultChunkSize = 128 * 1024
+
 // Layout of ADR-20.
 const (
-	streamPrefix = "OBJ_"
-	subjPrefix   = "$O."
-	// DefaultChunkSize is the chunk size of a put whose Meta.ChunkSize is zero.
-	DefaultChunkSize = 128 * 1024
-	digestPrefix     = "SHA-256="
-	hdrRollup        = "Nats-Rollup"
-	rollupSubject    = "sub"
+	streamPrefix  = "OBJ_"
+	subjPrefix    = "$O."
+	digestPrefix  = "SHA-256="
+	hdrRollup     = "Nats-Rollup"
+	rollupSubject = "sub"
 )
 
 // validBucket reports whether name is a restricted-term: 1 or more of A-Z, a-z, 0-9,

@@ -1,6 +1,7 @@
 package obj_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -130,5 +131,45 @@ func TestWatch(t *testing.T) {
 	}
 	if _, err := s.Watch(ctx); !errors.Is(err, obj.ErrBucketNotFound) {
 		t.Errorf("watch deleted bucket: %v", err)
+	}
+}
+
+// TestWatchAcrossRestart: a watcher keeps delivering after its server restarts, and
+// IncludeHistory delivers every record kept.
+func TestWatchAcrossRestart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.store(t, obj.Config{Bucket: "wr"})
+	ctx := ctxT(t, 60*time.Second)
+	for _, n := range []string{"a", "b"} {
+		if _, err := s.PutString(ctx, n, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := s.Watch(ctx, obj.IncludeHistory())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for _, want := range []string{"a", "b", ""} {
+		info := next(t, w)
+		if (want == "") != (info == nil) || (info != nil && info.Name != want) {
+			t.Fatalf("initial: got %+v, want %q", info, want)
+		}
+	}
+	e.s.Restart(t)
+	// Puts may fail while the client reconnects; retry until one goes through.
+	waitFor(t, 20*time.Second, "a put after the restart", func() bool {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		_, err := s.PutString(pctx, "c", "c")
+		if err != nil {
+			t.Logf("put after restart: %v", err)
+		}
+		return err == nil
+	})
+	info := next(t, w)
+	if info == nil || info.Name != "c" {
+		t.Fatalf("after restart: %+v", info)
 	}
 }
