@@ -25,7 +25,7 @@ type Bucket struct {
 	// ("$KV.<bucket>."; for a mirror, the mirrored bucket's).
 	readPre string
 	// writePre is the prefix writes are published under: the bucket's own, or the
-	// mirrored bucket's for a mirror.
+	// mirrored bucket's for a mirror, behind the API prefix of another domain.
 	writePre string
 }
 
@@ -181,12 +181,20 @@ func bind(j *js.Client, bucket string, si *jsm.StreamInfo) *Bucket {
 		m:      j.Manager(),
 		c:      j.Conn(),
 	}
-	b.readPre = subjectPrefix + bucket + "."
-	b.writePre = b.readPre
-	if m := si.Config.Mirror; m != nil {
-		origin := strings.TrimPrefix(m.Name, streamPrefix)
-		b.readPre = subjectPrefix + origin + "."
-		b.writePre = b.readPre
+	// Writes to a bucket of another domain (or account) go through its API
+	// prefix: "$JS.hub.API.$KV.<bucket>.<key>" reaches the stream there.
+	writeVia := ""
+	if p := b.m.APIPrefix(); p != jsm.DefaultAPIPrefix {
+		writeVia = p + "."
 	}
+	origin := bucket
+	if m := si.Config.Mirror; m != nil {
+		origin = strings.TrimPrefix(m.Name, streamPrefix)
+		if m.External != nil && m.External.APIPrefix != "" {
+			writeVia = m.External.APIPrefix + "."
+		}
+	}
+	b.readPre = subjectPrefix + origin + "."
+	b.writePre = writeVia + b.readPre
 	return b
 }

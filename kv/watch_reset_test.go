@@ -63,7 +63,6 @@ func TestWatcherRecreatesLostConsumer(t *testing.T) {
 func TestWatcherSurvivesServerRestart(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := ctxT(t, 30*time.Second)
 	b := e.bucket(t, kv.Config{Bucket: "restart", History: 5})
 	put(t, b, "a", "1")
 	w := watch(t, b, "", kv.WatchHeartbeat(250*time.Millisecond))
@@ -79,7 +78,7 @@ func TestWatcherSurvivesServerRestart(t *testing.T) {
 	var r uint64
 	waitFor(t, 15*time.Second, "a put after the restart", func() bool {
 		var err error
-		r, err = b.Put(ctx, "a", []byte("3"))
+		r, err = b.Put(ctxT(t, 2*time.Second), "a", []byte("3"))
 		return err == nil
 	})
 	got := next(t, w, 10*time.Second)
