@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
 )
 
@@ -30,24 +33,33 @@ func (s *Store) Info(ctx context.Context, name string, opts ...InfoOption) (*Obj
 
 // info reads the meta record of name, deleted or not.
 func (s *Store) info(ctx context.Context, name string) (*ObjectInfo, error) {
+	info, _, err := s.lastMeta(ctx, name)
+	return info, err
+}
+
+// lastMeta reads the meta record of name and its stream sequence. The sequence is
+// also returned with ErrBadMeta, for a record that could not be decoded; it is 0 with
+// ErrObjectNotFound.
+func (s *Store) lastMeta(ctx context.Context, name string) (*ObjectInfo, uint64, error) {
 	if name == "" {
-		return nil, fmt.Errorf("%w: empty", ErrInvalidObjectName)
+		return nil, 0, fmt.Errorf("%w: empty", ErrInvalidObjectName)
 	}
 	msg, err := s.m.GetLastMsg(ctx, s.stream, metaSubject(s.bucket, name))
 	if err != nil {
 		if errors.Is(err, jsm.ErrMsgNotFound) {
-			return nil, fmt.Errorf("%w: %q", ErrObjectNotFound, name)
+			return nil, 0, fmt.Errorf("%w: %q", ErrObjectNotFound, name)
 		}
-		return nil, s.bucketErr(err)
+		return nil, 0, s.bucketErr(err)
 	}
-	return decodeInfo(msg.Data, msg.Time)
+	info, err := decodeInfo(msg.Data, msg.Time)
+	return info, msg.Sequence, err
 }
 
 // writeMeta stores info as the object's meta record, replacing the previous one
 // (Nats-Rollup: sub).
-func (s *Store) writeMeta(ctx context.Context, info *ObjectInfo) error {
+func (s *Store) writeMeta(ctx context.Context, info *ObjectInfo, opts ...js.PubOption) error {
 	m := &conn.Msg{Subject: metaSubject(s.bucket, info.Name), Header: conn.Header{hdrRollup: {rollupSubject}}, Data: info.record()}
-	if _, err := s.j.PublishMsg(ctx, m); err != nil {
+	if _, err := s.j.PublishMsg(ctx, m, opts...); err != nil {
 		return s.bucketErr(err)
 	}
 	return nil
@@ -60,4 +72,44 @@ func (s *Store) purge(ctx context.Context, subject string) error {
 	defer cancel()
 	_, err := s.m.PurgeStream(ctx, s.stream, jsm.PurgeSubject(subject))
 	return err
+}
+
+// maxMetaRaces bounds how many times a meta record is written again after another
+// writer replaced it in between.
+const maxMetaRaces = 32
+
+// replaceMeta writes the record next builds from the current record of name (nil when
+// there is none), on the condition that the current record is still the one read
+// (ExpectLastSeqPerSubject); when another writer came in between it reads again and
+// retries. It returns the record it replaced (nil when none, or when it could not be
+// decoded). next may return a nil record to write nothing.
+func (s *Store) replaceMeta(ctx context.Context, name string, next func(cur *ObjectInfo) (*ObjectInfo, error)) (*ObjectInfo, error) {
+	for attempt := 0; ; attempt++ {
+		cur, seq, err := s.lastMeta(ctx, name)
+		switch {
+		case errors.Is(err, ErrObjectNotFound), errors.Is(err, ErrBadMeta):
+			cur = nil
+		case err != nil:
+			return nil, err
+		}
+		rec, err := next(cur)
+		if err != nil || rec == nil {
+			return cur, err
+		}
+		err = s.writeMeta(ctx, rec, js.ExpectLastSeqPerSubject(seq))
+		if err == nil {
+			return cur, nil
+		}
+		if !errors.Is(err, jsm.ErrWrongLastSequence) || attempt == maxMetaRaces {
+			return nil, err
+		}
+		// Back off a random while, growing, so that racing writers do not starve one.
+		t := time.NewTimer(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 6))))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
 }

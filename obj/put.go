@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/natsactor/natsactor/js"
 )
 
 // Put stores what r yields, up to its end, as the object meta.Name, replacing any
@@ -48,22 +50,27 @@ func (s *Store) Put(ctx context.Context, meta Meta, r io.Reader, opts ...PutOpti
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	prev, err := s.info(ctx, meta.Name)
-	if err != nil && !errors.Is(err, ErrObjectNotFound) {
-		return nil, err
-	}
 
 	info := &ObjectInfo{Meta: meta, Bucket: s.bucket, NUID: newNUID()}
 	subject := chunkSubject(s.bucket, info.NUID)
 	w := newAckWindow(s.j, int(meta.ChunkSize), o.window, s.m.Timeout())
 	if err := s.putChunks(ctx, w, subject, r, info); err != nil {
+		if errors.Is(err, js.ErrNoStreamResponse) {
+			if _, serr := s.Status(ctx); errors.Is(serr, ErrBucketNotFound) {
+				return nil, serr
+			}
+		}
 		w.settle(s.m.Timeout())
 		if perr := s.purge(ctx, subject); perr != nil {
 			err = fmt.Errorf("%w (and its chunks were not purged: %v)", err, perr)
 		}
 		return nil, err
 	}
-	if err := s.writeMeta(ctx, info); err != nil {
+	// The record replaced is the one whose chunks go: read it just before, and write
+	// on the condition that nobody replaced it in between, so that concurrent puts of
+	// one name leave no chunks behind.
+	prev, err := s.replaceMeta(ctx, meta.Name, func(*ObjectInfo) (*ObjectInfo, error) { return info, nil })
+	if err != nil {
 		if perr := s.purge(ctx, subject); perr != nil {
 			err = fmt.Errorf("%w (and its chunks were not purged: %v)", err, perr)
 		}

@@ -284,3 +284,70 @@ func TestPutAckWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentPutsLeaveNoChunks: puts of one name racing each other leave exactly the
+// chunks of the object that won, and deletes racing puts leave none of the deleted.
+func TestConcurrentPutsLeaveNoChunks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.store(t, obj.Config{Bucket: "race"})
+	ctx := ctxT(t, 60*time.Second)
+	const writers = 8
+	errs := make(chan error, writers)
+	for i := range writers {
+		go func() {
+			var err error
+			for range 5 {
+				if _, err = s.Put(ctx, obj.Meta{Name: "x", ChunkSize: 1000}, &pattern{n: int64(3000 + i*1000)}); err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err := s.Info(ctx, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.subjectMsgs(t, "race", "$O.race.C.>"); n != uint64(info.Chunks) {
+		t.Errorf("%d chunks stored, the object has %d", n, info.Chunks)
+	}
+	if _, err := s.GetBytes(ctx, "x"); err != nil {
+		t.Error(err)
+	}
+
+	// Deletes and puts racing: whatever wins, no chunk of a deleted object is left.
+	for i := range writers {
+		go func() {
+			var err error
+			for range 5 {
+				if i%2 == 0 {
+					err = s.Delete(ctx, "x")
+				} else {
+					_, err = s.Put(ctx, obj.Meta{Name: "x", ChunkSize: 1000}, &pattern{n: 2500})
+				}
+				if err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range writers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	info, err = s.Info(ctx, "x", obj.IncludeDeleted())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.subjectMsgs(t, "race", "$O.race.C.>"); n != uint64(info.Chunks) {
+		t.Errorf("%d chunks stored, the object (deleted %v) has %d", n, info.Deleted, info.Chunks)
+	}
+}

@@ -14,23 +14,25 @@ import (
 // an error, or ctx's end; without a deadline each request is bounded by the API
 // timeout.
 func (s *Store) Delete(ctx context.Context, name string) error {
-	info, err := s.info(ctx, name)
+	if _, err := s.info(ctx, name); err != nil {
+		return err // missing, or a record that cannot be read
+	}
+	prev, err := s.replaceMeta(ctx, name, func(cur *ObjectInfo) (*ObjectInfo, error) {
+		if cur == nil || cur.Deleted {
+			return nil, nil
+		}
+		rec := *cur
+		rec.Deleted = true
+		rec.Size, rec.Chunks, rec.Digest = 0, 0, ""
+		return &rec, nil
+	})
 	if err != nil {
 		return err
 	}
-	if info.Deleted {
+	if prev == nil || prev.Deleted || prev.NUID == "" || prev.Link != nil {
 		return nil
 	}
-	nuid := info.NUID
-	info.Deleted = true
-	info.Size, info.Chunks, info.Digest = 0, 0, ""
-	if err := s.writeMeta(ctx, info); err != nil {
-		return err
-	}
-	if nuid == "" || info.Link != nil {
-		return nil
-	}
-	if err := s.purge(ctx, chunkSubject(s.bucket, nuid)); err != nil {
+	if err := s.purge(ctx, chunkSubject(s.bucket, prev.NUID)); err != nil {
 		return fmt.Errorf("nats: purging the chunks of %q: %w", name, err)
 	}
 	return nil
