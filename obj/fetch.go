@@ -79,10 +79,11 @@ func (s *Store) fetchPage(ctx context.Context, subject string, seq uint64, n int
 	wait := 50 * time.Millisecond
 	for {
 		msgs, err := s.readPage(ctx, subject, seq, n)
-		if err == nil || ctx.Err() != nil || !transient(err) {
-			if err != nil && ctx.Err() != nil {
-				err = ctx.Err()
-			}
+		if ctx.Err() != nil {
+			// What a cancelled read returned may be cut short, error or not.
+			return nil, ctx.Err()
+		}
+		if err == nil || !transient(err) {
 			return msgs, err
 		}
 		if giveUp.IsZero() {

@@ -2,7 +2,6 @@ package obj
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -38,16 +37,15 @@ func (s *Store) addLink(ctx context.Context, name string, link *Link) (*ObjectIn
 	if name == "" {
 		return nil, fmt.Errorf("%w: empty", ErrInvalidObjectName)
 	}
-	existing, err := s.info(ctx, name)
-	switch {
-	case errors.Is(err, ErrObjectNotFound):
-	case err != nil:
-		return nil, err
-	case !existing.Deleted && existing.Link == nil:
-		return nil, fmt.Errorf("%w: cannot make %q a link", ErrObjectExists, name)
-	}
 	info := &ObjectInfo{Meta: Meta{Name: name, Link: link}, Bucket: s.bucket, NUID: newNUID()}
-	if err := s.writeMeta(ctx, info); err != nil {
+	// Written on the condition that the name still holds what was checked.
+	_, err := s.replaceMeta(ctx, name, func(cur *ObjectInfo) (*ObjectInfo, error) {
+		if cur != nil && !cur.Deleted && cur.Link == nil {
+			return nil, fmt.Errorf("%w: cannot make %q a link", ErrObjectExists, name)
+		}
+		return info, nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	info.ModTime = time.Now().UTC()

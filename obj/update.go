@@ -2,7 +2,6 @@ package obj
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -48,30 +47,44 @@ func (s *Store) UpdateMeta(ctx context.Context, name string, meta Meta) (*Object
 	if meta.Name == "" {
 		meta.Name = name
 	}
-	info, err := s.Info(ctx, name)
+	update := func(cur *ObjectInfo) *ObjectInfo {
+		rec := *cur
+		rec.Name, rec.Description, rec.Headers, rec.Metadata = meta.Name, meta.Description, meta.Headers, meta.Metadata
+		return &rec
+	}
+	var written *ObjectInfo
+	if meta.Name == name {
+		// Written on the condition that the record read is still the current one.
+		_, err := s.replaceMeta(ctx, name, func(cur *ObjectInfo) (*ObjectInfo, error) {
+			if cur == nil || cur.Deleted {
+				return nil, fmt.Errorf("%w: %q", ErrObjectNotFound, name)
+			}
+			written = update(cur)
+			return written, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		written.ModTime = time.Now().UTC()
+		return written, nil
+	}
+	cur, err := s.Info(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	renamed := meta.Name != name
-	if renamed {
-		existing, err := s.info(ctx, meta.Name)
-		switch {
-		case errors.Is(err, ErrObjectNotFound):
-		case err != nil:
-			return nil, err
-		case !existing.Deleted:
+	_, err = s.replaceMeta(ctx, meta.Name, func(existing *ObjectInfo) (*ObjectInfo, error) {
+		if existing != nil && !existing.Deleted {
 			return nil, fmt.Errorf("%w: cannot rename %q to %q", ErrObjectExists, name, meta.Name)
 		}
-	}
-	info.Name, info.Description, info.Headers, info.Metadata = meta.Name, meta.Description, meta.Headers, meta.Metadata
-	if err := s.writeMeta(ctx, info); err != nil {
+		written = update(cur)
+		return written, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	info.ModTime = time.Now().UTC()
-	if renamed {
-		if err := s.purge(ctx, metaSubject(s.bucket, name)); err != nil {
-			return info, fmt.Errorf("nats: removing the record of the old name %q: %w", name, err)
-		}
+	written.ModTime = time.Now().UTC()
+	if err := s.purge(ctx, metaSubject(s.bucket, name)); err != nil {
+		return written, fmt.Errorf("nats: removing the record of the old name %q: %w", name, err)
 	}
-	return info, nil
+	return written, nil
 }
