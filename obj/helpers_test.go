@@ -31,7 +31,7 @@ func newEnv(t *testing.T, opts ...natstest.Option) *env {
 	return &env{s: s, c: c, j: j, m: j.Manager()}
 }
 
-func connect(t *testing.T, url string, opts ...conn.Option) *conn.Conn {
+func connect(t testing.TB, url string, opts ...conn.Option) *conn.Conn {
 	t.Helper()
 	opts = append([]conn.Option{conn.WithReconnectWait(50 * time.Millisecond), conn.WithReconnectJitter(10*time.Millisecond, 10*time.Millisecond)}, opts...)
 	c, err := conn.Connect(context.Background(), url, opts...)

@@ -167,3 +167,42 @@ func TestNoJetStream(t *testing.T) {
 		t.Errorf("open: %v", err)
 	}
 }
+
+// TestMissingBucket: every call on a bucket deleted under the Store says so.
+func TestMissingBucket(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.store(t, obj.Config{Bucket: "gone"})
+	ctx := ctxT(t, 30*time.Second)
+	if _, err := s.PutString(ctx, "a", "a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := obj.Delete(ctx, e.j, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.PutString(ctx, "b", "b"); !errors.Is(err, obj.ErrBucketNotFound) {
+		t.Errorf("put: %v", err)
+	}
+	if _, err := s.PutString(ctx, "e", ""); !errors.Is(err, obj.ErrBucketNotFound) {
+		t.Errorf("put empty: %v", err)
+	}
+	if _, err := s.Get(ctx, "a"); !errors.Is(err, obj.ErrBucketNotFound) {
+		t.Errorf("get: %v", err)
+	}
+	if err := s.Delete(ctx, "a"); !errors.Is(err, obj.ErrBucketNotFound) {
+		t.Errorf("delete: %v", err)
+	}
+	var listErr error
+	for _, err := range s.List(ctx) {
+		listErr = err
+	}
+	if !errors.Is(listErr, obj.ErrBucketNotFound) {
+		t.Errorf("list: %v", listErr)
+	}
+	if _, err := s.Watch(ctx); !errors.Is(err, obj.ErrBucketNotFound) {
+		t.Errorf("watch: %v", err)
+	}
+	if _, err := s.Seal(ctx); !errors.Is(err, obj.ErrBucketNotFound) {
+		t.Errorf("seal: %v", err)
+	}
+}
