@@ -27,6 +27,8 @@ type Bucket struct {
 	// writePre is the prefix writes are published under: the bucket's own, or the
 	// mirrored bucket's for a mirror, behind the API prefix of another domain.
 	writePre string
+	// inboxPre is the connection's inbox prefix, for watchers' deliver subjects.
+	inboxPre string
 }
 
 // Name returns the bucket's name.
@@ -181,6 +183,7 @@ func bind(j *js.Client, bucket string, si *jsm.StreamInfo) *Bucket {
 		m:      j.Manager(),
 		c:      j.Conn(),
 	}
+	b.inboxPre = inboxPrefix(b.c)
 	// Writes to a bucket of another domain (or account) go through its API
 	// prefix: "$JS.hub.API.$KV.<bucket>.<key>" reaches the stream there.
 	writeVia := ""

@@ -136,6 +136,12 @@ func TestBucketLimitMarkersAndMemory(t *testing.T) {
 	if _, err := kv.Update(ctx, e.j, kv.Config{Bucket: "plain", LimitMarkerTTL: 2 * time.Second}); err != nil {
 		t.Fatalf("enable markers: %v", err)
 	}
+	// ... but not off again (ADR-48): the server refuses.
+	_, err = kv.Update(ctx, e.j, kv.Config{Bucket: "plain"})
+	var ae *jsm.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("disable markers: %v", err)
+	}
 }
 
 func TestBucketNoJetStream(t *testing.T) {

@@ -27,6 +27,12 @@ func TestWatcherRecreatesLostConsumer(t *testing.T) {
 	if next(t, w, 2*time.Second) != nil {
 		t.Fatal("marker")
 	}
+	// An updates-only watcher that has seen nothing yet must not lose what is
+	// written while its consumer is gone.
+	wu := watch(t, b, "", kv.UpdatesOnly(), kv.WatchHeartbeat(200*time.Millisecond))
+	if next(t, wu, 2*time.Second) != nil {
+		t.Fatal("updates-only marker")
+	}
 	var names []string
 	for n, err := range e.j.Manager().ConsumerNames(ctx, "KV_lost") {
 		if err != nil {
@@ -34,27 +40,31 @@ func TestWatcherRecreatesLostConsumer(t *testing.T) {
 		}
 		names = append(names, n)
 	}
-	if len(names) != 1 {
+	if len(names) != 2 {
 		t.Fatalf("consumers %v", names)
 	}
-	if err := e.j.Manager().DeleteConsumer(ctx, "KV_lost", names[0]); err != nil {
-		t.Fatal(err)
+	for _, n := range names {
+		if err := e.j.Manager().DeleteConsumer(ctx, "KV_lost", n); err != nil {
+			t.Fatal(err)
+		}
 	}
 	r := put(t, b, "b", "2")
-	got := next(t, w, 5*time.Second)
-	if got == nil || got.Key != "b" || got.Revision != r {
-		t.Fatalf("after the reset: %+v", got)
+	for _, w := range []*kv.Watcher{w, wu} {
+		got := next(t, w, 5*time.Second)
+		if got == nil || got.Key != "b" || got.Revision != r {
+			t.Fatalf("after the reset: %+v", got)
+		}
+		if w.Err() == nil {
+			t.Fatal("the reset's cause is not readable")
+		}
+		nothing(t, w, 300*time.Millisecond)
 	}
-	if w.Err() == nil {
-		t.Fatal("the reset's cause is not readable")
-	}
-	nothing(t, w, 300*time.Millisecond)
-	waitFor(t, 5*time.Second, "one consumer", func() bool {
+	waitFor(t, 5*time.Second, "two consumers", func() bool {
 		n := 0
 		for range e.j.Manager().ConsumerNames(ctx, "KV_lost") {
 			n++
 		}
-		return n == 1
+		return n == 2
 	})
 }
 

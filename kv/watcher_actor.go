@@ -121,7 +121,7 @@ func (a *watcherActor) start(ctx context.Context) error {
 // starting after lastSeq (or as the options say when nothing was delivered yet,
 // or with the latest per key again while the initial values are not done).
 func (a *watcherActor) create(ctx context.Context, lastSeq uint64, initDone bool) created {
-	inbox := a.c.NewInbox()
+	inbox := a.b.newInbox()
 	sub, err := a.c.Subscribe(inbox)
 	if err != nil {
 		return created{err: err}
@@ -240,6 +240,7 @@ func (a *watcherActor) run(events <-chan conn.Event, stopEvents func()) {
 			if !ok {
 				// The subscription ended under us (a permission error, the close).
 				a.sub = nil
+				a.deleteConsumer(a.consumer)
 				if a.c.Status() == conn.StatusClosed {
 					endErr = conn.ErrConnectionClosed
 					goto end

@@ -19,7 +19,7 @@ func delivery(key string, sseq, cseq, pending uint64) *conn.Msg {
 
 func testActor(o watchOpts) *watcherActor {
 	o.heartbeat = time.Second
-	return newWatcherActor(&Bucket{name: "b", stream: "KV_b", readPre: "$KV.b."}, []string{"$KV.b.>"}, o)
+	return newWatcherActor(&Bucket{name: "b", stream: "KV_b", readPre: "$KV.b.", inboxPre: "_INBOX"}, []string{"$KV.b.>"}, o)
 }
 
 func keysOf(q []*Entry) string {
