@@ -75,39 +75,54 @@ func (f *chunkFetcher) run(ctx context.Context) {
 // stream has no more. Failures that may pass (a disconnect, a restarting server, a
 // request that timed out) are retried from seq for up to twice the API timeout.
 func (s *Store) fetchPage(ctx context.Context, subject string, seq uint64, n int) ([]*jsm.RawStreamMsg, error) {
+	var msgs []*jsm.RawStreamMsg
+	err := s.retry(ctx, func(ctx context.Context) error {
+		var err error
+		msgs, err = s.readPage(ctx, subject, seq, n)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("nats: reading %s from sequence %d: %w", subject, seq, err)
+	}
+	return msgs, nil
+}
+
+// retry runs op, each attempt bounded by the API timeout, until it succeeds, fails
+// for good, ctx ends, or failures that may pass (see transient) outlast twice the API
+// timeout.
+func (s *Store) retry(ctx context.Context, op func(context.Context) error) error {
 	var giveUp time.Time
 	wait := 50 * time.Millisecond
 	for {
-		msgs, err := s.readPage(ctx, subject, seq, n)
+		actx, cancel := context.WithTimeout(ctx, s.m.Timeout())
+		err := op(actx)
+		cancel()
 		if ctx.Err() != nil {
-			// What a cancelled read returned may be cut short, error or not.
-			return nil, ctx.Err()
+			// What a cancelled attempt returned may be cut short, error or not.
+			return ctx.Err()
 		}
 		if err == nil || !transient(err) {
-			return msgs, err
+			return err
 		}
 		if giveUp.IsZero() {
 			giveUp = time.Now().Add(2 * s.m.Timeout())
 		} else if time.Now().After(giveUp) {
-			return nil, fmt.Errorf("nats: reading %s from sequence %d, still failing after %v: %w", subject, seq, 2*s.m.Timeout(), err)
+			return fmt.Errorf("still failing after %v: %w", 2*s.m.Timeout(), err)
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		wait = min(2*wait, time.Second)
 	}
 }
 
 // readPage is one attempt of fetchPage: one batched direct get, or n single ones on
-// servers without batches, all bounded by the API timeout whatever ctx's deadline (a
-// request lost in a server's restart must not wait for the whole read's deadline).
+// servers without batches.
 func (s *Store) readPage(ctx context.Context, subject string, seq uint64, n int) ([]*jsm.RawStreamMsg, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.m.Timeout())
-	defer cancel()
 	msgs := make([]*jsm.RawStreamMsg, 0, n)
 	if s.batchOK() {
 		for m, err := range s.m.GetBatch(ctx, s.stream, jsm.BatchRequest{Subject: subject, Seq: seq, Max: n}) {

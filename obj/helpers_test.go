@@ -127,3 +127,5 @@ func contextWithCancel(ctx context.Context) (context.Context, context.CancelFunc
 func b64(name string) string { return base64.URLEncoding.EncodeToString([]byte(name)) }
 
 func base64URL(b []byte) string { return base64.URLEncoding.EncodeToString(b) }
+
+func jsmSubjects(filter string) jsm.StreamInfoOption { return jsm.StreamInfoSubjects(filter) }

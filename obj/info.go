@@ -65,13 +65,16 @@ func (s *Store) writeMeta(ctx context.Context, info *ObjectInfo, opts ...js.PubO
 	return nil
 }
 
-// purge removes every message of subject; it is given its own deadline so that it
-// runs after ctx was cancelled, as clean-up must.
+// purge removes every message of subject. It is clean-up, so it runs even after ctx
+// was cancelled, with a deadline of its own, and failures that may pass (such as a
+// server restarting) are retried (see retry).
 func (s *Store) purge(ctx context.Context, subject string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.m.Timeout())
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*s.m.Timeout())
 	defer cancel()
-	_, err := s.m.PurgeStream(ctx, s.stream, jsm.PurgeSubject(subject))
-	return err
+	return s.retry(ctx, func(ctx context.Context) error {
+		_, err := s.m.PurgeStream(ctx, s.stream, jsm.PurgeSubject(subject))
+		return err
+	})
 }
 
 // maxMetaRaces bounds how many times a meta record is written again after another

@@ -108,3 +108,72 @@ func TestGetAcrossServerRestart(t *testing.T) {
 	}
 	t.Logf("server down: %v after %d more bytes, in %v", got.err, got.n, got.took)
 }
+
+// restartReader restarts the server once it has given after bytes.
+type restartReader struct {
+	t     *testing.T
+	r     io.Reader
+	srv   *natstest.Server
+	after int
+	read  int
+	done  bool
+}
+
+func (r *restartReader) Read(b []byte) (int, error) {
+	n, err := r.r.Read(b)
+	r.read += n
+	if !r.done && r.read >= r.after {
+		r.done = true
+		r.srv.Restart(r.t)
+	}
+	return n, err
+}
+
+// TestPutAcrossServerRestart: a put whose server restarts in the middle either
+// completes with the right object or fails and leaves none of its chunks.
+func TestPutAcrossServerRestart(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t, natstest.JetStream())
+	c := connect(t, srv.URL())
+	j := js.New(c, js.WithTimeout(2*time.Second))
+	m := j.Manager()
+	s, err := obj.Create(ctxT(t, 10*time.Second), j, obj.Config{Bucket: "pr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{s: srv, c: c, j: j, m: m}
+	const size = 16 << 20
+	data := patternBytes(size)
+	info, err := s.Put(ctxT(t, 60*time.Second), obj.Meta{Name: "big"}, &restartReader{t: t, r: bytes.NewReader(data), srv: srv, after: 4 << 20})
+	var chunks uint64
+	waitFor(t, 20*time.Second, "stream info after the restart", func() bool {
+		ctx := ctxT(t, 2*time.Second)
+		si, err := m.StreamInfo(ctx, "OBJ_pr", jsmSubjects("$O.pr.C.>"))
+		if err != nil {
+			return false
+		}
+		chunks = 0
+		for _, n := range si.State.Subjects {
+			chunks += n
+		}
+		return true
+	})
+	if err != nil {
+		t.Logf("put across a restart failed: %v", err)
+		if chunks != 0 {
+			t.Fatalf("%d chunks left by the failed put", chunks)
+		}
+		if n := e.subjectMsgs(t, "pr", "$O.pr.M.>"); n != 0 {
+			t.Fatalf("%d meta records after the failed put", n)
+		}
+		return
+	}
+	t.Log("put across a restart completed")
+	if chunks != uint64(info.Chunks) {
+		t.Fatalf("%d chunks stored, the object has %d", chunks, info.Chunks)
+	}
+	got, err := s.GetBytes(ctxT(t, 30*time.Second), "big")
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("get after the put: %v", err)
+	}
+}
