@@ -2,6 +2,7 @@ package kv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -11,17 +12,27 @@ import (
 
 // collect runs a watcher until its end-of-initial-values marker and calls f with
 // each initial entry; f returning false stops early. The watcher is always
-// stopped. ctx bounds the whole read (the API timeout when it has no deadline
-// bounds the set-up only).
+// stopped. ctx bounds the whole read; when it has no deadline, the API timeout
+// bounds the set-up and each wait for the next entry, so that a read never
+// hangs on a server that went away.
 func (b *Bucket) collect(ctx context.Context, filters []string, f func(*Entry) bool, opts ...WatchOption) error {
 	w, err := b.WatchFiltered(ctx, filters, opts...)
 	if err != nil {
 		return err
 	}
 	defer w.Stop()
+	_, bounded := ctx.Deadline()
 	for {
-		e, err := w.Next(ctx)
+		nctx, cancel := ctx, context.CancelFunc(func() {})
+		if !bounded {
+			nctx, cancel = context.WithTimeout(ctx, b.m.Timeout())
+		}
+		e, err := w.Next(nctx)
+		cancel()
 		if err != nil {
+			if !bounded && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("nats: no entry of bucket %s for %v (watcher %v: %v): %w", b.name, b.m.Timeout(), w.Status(), w.Err(), err)
+			}
 			return err
 		}
 		if e == nil || !f(e) {
@@ -59,7 +70,9 @@ func (b *Bucket) History(ctx context.Context, key string, opts ...WatchOption) (
 // a delete or a purge), each once, matching any of filters (none: every key).
 // It reads the latest message of each key, headers only, with an ordered
 // consumer as the loop goes; an error ends the iteration as its last pair,
-// and ctx's end or breaking out of the loop stops the consumer.
+// and ctx's end or breaking out of the loop stops the consumer. When ctx has no
+// deadline, the API timeout bounds the consumer's creation and each wait for
+// the next key.
 func (b *Bucket) Keys(ctx context.Context, filters ...string) iter.Seq2[string, error] {
 	return func(yield func(string, error) bool) {
 		seen := make(map[string]struct{})
@@ -118,7 +131,8 @@ func DeleteMarkersOlderThan(d time.Duration) PurgeDeletesOption {
 // PurgeDeletes removes the history of the keys whose latest operation is a
 // delete or a purge, and the markers themselves when they are older than
 // DeleteMarkersOlderThan. It blocks until every such key was purged or ctx ended
-// (each API call bounded by the API timeout when ctx has no deadline).
+// (when ctx has no deadline, each API call and each wait for the next key is
+// bounded by the API timeout).
 func (b *Bucket) PurgeDeletes(ctx context.Context, opts ...PurgeDeletesOption) error {
 	o := purgeDeletesOpts{olderThan: DefaultDeleteMarkersOlderThan}
 	for _, opt := range opts {

@@ -1,12 +1,14 @@
 package kv_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/kv"
 )
 
@@ -154,5 +156,35 @@ func TestPurgeDeletes(t *testing.T) {
 	}
 	if err := b.PurgeDeletes(ctx, kv.DeleteMarkersOlderThan(0)); !errors.Is(err, kv.ErrInvalidOption) {
 		t.Fatalf("older than 0: %v", err)
+	}
+}
+
+// Reads without a deadline do not hang when the server is gone: the API timeout
+// bounds them.
+func TestReadsWithoutDeadlineServerGone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	j := js.New(e.c, js.WithTimeout(300*time.Millisecond))
+	b, err := kv.Create(ctxT(t, 5*time.Second), j, kv.Config{Bucket: "gone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, b, "a", "1")
+	e.s.Shutdown()
+	start := time.Now()
+	if _, err := b.ListKeys(context.Background()); err == nil {
+		t.Fatal("keys without a server")
+	}
+	if _, err := b.History(context.Background(), "a"); err == nil {
+		t.Fatal("history without a server")
+	}
+	if err := b.PurgeDeletes(context.Background()); err == nil {
+		t.Fatal("purge deletes without a server")
+	}
+	if _, err := b.Get(context.Background(), "a"); err == nil {
+		t.Fatal("get without a server")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("took %v", d)
 	}
 }
