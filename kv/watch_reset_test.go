@@ -254,3 +254,76 @@ func concurrentWriters(t *testing.T, history int, everyKey bool) {
 	}
 	t.Logf("%d concurrent writes", writes.Load())
 }
+
+// A server restart while a watcher's initial values are still coming: the watcher
+// starts over with the latest values, skips what it already delivered, and still
+// delivers every key once before its marker.
+func TestWatcherRestartDuringInitialValues(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t, 30*time.Second)
+	b := e.bucket(t, kv.Config{Bucket: "initrestart", History: 3})
+	const keys = 3000
+	val := make([]byte, 4096)
+	// Every key, then the even keys again: the latest values are spread over the
+	// stream, with older values of the even keys between them.
+	for i := range keys {
+		if _, err := e.j.PublishAsync(fmt.Sprint("$KV.initrestart.k", i), val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < keys; i += 2 {
+		if _, err := e.j.PublishAsync(fmt.Sprint("$KV.initrestart.k", i), []byte("2")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-e.j.PublishAsyncComplete():
+	case <-ctx.Done():
+		t.Fatal("async publishes")
+	}
+	w := watch(t, b, "", kv.WatchHeartbeat(250*time.Millisecond))
+	// Take a few, leave the rest in flight, restart.
+	seen := map[string]int{}
+	check := func(en *kv.Entry) {
+		t.Helper()
+		seen[en.Key]++
+		if seen[en.Key] > 1 {
+			t.Fatalf("key %s twice before the marker", en.Key)
+		}
+		var i int
+		fmt.Sscanf(en.Key, "k%d", &i)
+		if (i%2 == 0) != (string(en.Value) == "2") {
+			t.Fatalf("key %s: not its latest value", en.Key)
+		}
+	}
+	for range 10 {
+		en := next(t, w, 2*time.Second)
+		if en == nil {
+			t.Fatal("marker too early")
+		}
+		check(en)
+	}
+	e.s.Restart(t)
+	n := 10
+	for {
+		en := next(t, w, 10*time.Second)
+		if en == nil {
+			break
+		}
+		n++
+		check(en)
+	}
+	if n != keys {
+		t.Fatalf("%d entries before the marker, want %d", n, keys)
+	}
+	var r uint64
+	waitFor(t, 15*time.Second, "a put after the restart", func() bool {
+		var err error
+		r, err = b.Put(ctxT(t, 2*time.Second), "after", []byte("x"))
+		return err == nil
+	})
+	if got := next(t, w, 10*time.Second); got == nil || got.Revision != r {
+		t.Fatalf("after: %+v", got)
+	}
+}
