@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/natsactor/natsactor/jsm"
 	"github.com/natsactor/natsactor/kv"
 )
 
@@ -273,5 +274,61 @@ func TestWatcherConnectionClosed(t *testing.T) {
 	}
 	if _, ok := <-w.C(); ok {
 		t.Fatal("C open")
+	}
+}
+
+// A reader that falls behind: the server waits on flow control, the watcher answers
+// as the reader catches up, and everything arrives.
+func TestWatchSlowReaderFlowControl(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t, 20*time.Second)
+	b := e.bucket(t, kv.Config{Bucket: "slow"})
+	const keys = 2000
+	val := make([]byte, 4096)
+	for i := range keys {
+		if _, err := e.j.PublishAsync(fmt.Sprint("$KV.slow.k", i), val); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-e.j.PublishAsyncComplete():
+	case <-ctx.Done():
+		t.Fatal("async publishes")
+	}
+	w := watch(t, b, "", kv.WatchHeartbeat(time.Second))
+	time.Sleep(300 * time.Millisecond) // the server stops at its flow-control window
+	n := 0
+	for en := next(t, w, 5*time.Second); en != nil; en = next(t, w, 5*time.Second) {
+		n++
+		if n%500 == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if n != keys {
+		t.Fatalf("%d entries, want %d", n, keys)
+	}
+	if w.Err() != nil {
+		t.Fatalf("a slow reader made the watcher reset: %v", w.Err())
+	}
+}
+
+func TestRePublish(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t, 10*time.Second)
+	b := e.bucket(t, kv.Config{Bucket: "repub", RePublish: &jsm.RePublish{Source: "$KV.repub.>", Destination: "changes.>"}})
+	sub, err := e.c.Subscribe("changes.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := e.c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	put(t, b, "a.b", "v")
+	m, err := sub.Next(ctx)
+	if err != nil || m.Subject != "changes.a.b" || string(m.Data) != "v" {
+		t.Fatalf("republished: %+v %v", m, err)
 	}
 }
