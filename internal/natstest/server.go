@@ -62,6 +62,24 @@ func (s *Server) start(t testing.TB) {
 	if err := s.boot(); err != nil {
 		t.Fatalf("natstest: starting server %s: %v", s.st.name, err)
 	}
+	if s.cfg.jetStream && s.st.clusterName == "" {
+		s.waitJetStream()
+	}
+}
+
+// waitJetStream polls the server's health check until JetStream answers, so that the first
+// JetStream request after Start or Restart is not dropped while the server is still
+// recovering its store. Cluster members are left to the cluster's WaitReady, since they
+// need their peers for that.
+func (s *Server) waitJetStream() {
+	srv := s.Server()
+	deadline := time.Now().Add(readyTimeout)
+	for time.Now().Before(deadline) {
+		if h := srv.Healthz(nil); h != nil && h.Status == "ok" {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // boot starts a fresh server.Server from the configuration and the remembered ports.
