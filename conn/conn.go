@@ -329,7 +329,7 @@ func (c *Conn) closeWith(cause error) {
 	<-c.life.Done()
 	// Outside handlers, wait out the handler calls that were running, so none is running
 	// once Close returns.
-	if subs := c.closedSubs.Load(); subs != nil && !inHandlerGoroutine() {
+	if subs := c.closedSubs.Load(); subs != nil && !actor.InHandler() {
 		for _, s := range *subs {
 			s.waitHandler()
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/natsactor/natsactor/actor"
 	"log/slog"
 )
 
@@ -43,7 +44,7 @@ func (c *Conn) Drain(ctx context.Context) error {
 	if err := c.Flush(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("drain fence: %w", err))
 	}
-	inside := inHandlerGoroutine()
+	inside := actor.InHandler()
 	for _, s := range subs {
 		if s.direct != nil {
 			continue

@@ -231,7 +231,7 @@ func (s *Subscription) endInput() {
 
 // insideHandler reports whether the caller runs a handler (this one or another's), where
 // waiting for handlers could deadlock.
-func (s *Subscription) insideHandler() bool { return inHandlerGoroutine() }
+func (s *Subscription) insideHandler() bool { return actor.InHandler() }
 
 // enqueue is called by the reader for each message; it never blocks.
 func (s *Subscription) enqueue(m *Msg) {
@@ -265,9 +265,7 @@ func (s *Subscription) enqueue(m *Msg) {
 // run is the subscription's goroutine.
 func (s *Subscription) run() {
 	if s.handler != nil {
-		id := goid()
-		enterHandlerGoroutine(id)
-		defer leaveHandlerGoroutine(id)
+		defer actor.EnterHandler()()
 	}
 	defer s.finish()
 	for {
