@@ -76,10 +76,9 @@ type fcReply struct {
 
 // created is the result of one consumer creation.
 type created struct {
-	sub      *conn.Subscription
-	ci       *jsm.ConsumerInfo
-	err      error
-	snapshot uint64
+	sub *conn.Subscription
+	ci  *jsm.ConsumerInfo
+	err error
 }
 
 func newWatcherActor(b *Bucket, subjects []string, o watchOpts) *watcherActor {
@@ -157,7 +156,7 @@ func (a *watcherActor) create(ctx context.Context, lastSeq uint64, initDone bool
 		_ = sub.Unsubscribe()
 		return created{err: err}
 	}
-	return created{sub: sub, ci: ci, snapshot: lastSeq}
+	return created{sub: sub, ci: ci}
 }
 
 // adopt makes r's consumer the current one.
