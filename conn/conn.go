@@ -37,7 +37,6 @@ type Conn struct {
 	inbound    atomic.Uint64 // bumped by the reader at every read: the ping timer's evidence of life
 	sidSeq     atomic.Uint64
 	draining   atomic.Bool
-	inboxNUID  *nuid.NUID
 	closedSubs atomic.Pointer[[]*Subscription] // set by the actor when it closed
 }
 
@@ -67,7 +66,6 @@ func Connect(ctx context.Context, urls string, opts ...Option) (*Conn, error) {
 		mbox:      make(chan command, 64),
 		subs:      newSubTable(),
 		ev:        newEventQueue(o.eventHandler),
-		inboxNUID: nuid.New(),
 	}
 	if c.log == nil {
 		c.log = slog.New(discardHandler{})
@@ -391,9 +389,12 @@ func (c *Conn) ConnectedURL() string {
 // MaxPayload returns the current server's max_payload.
 func (c *Conn) MaxPayload() int64 { return c.maxPayload.Load() }
 
-// NewInbox returns a unique subject under the inbox prefix, for replies.
+// NewInbox returns a unique subject under the inbox prefix, for replies. It is safe for
+// concurrent use.
 func (c *Conn) NewInbox() string {
-	return c.opts.inboxPrefix + "." + c.inboxNUID.Next()
+	// nuid.Next uses a locked generator: a *nuid.NUID of our own would not be safe for
+	// concurrent callers.
+	return c.opts.inboxPrefix + "." + nuid.Next()
 }
 
 // ForceReconnect drops the current link and reconnects, preferring another server. It

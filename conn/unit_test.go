@@ -1,9 +1,11 @@
 package conn_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
 )
 
 func TestHeaderLookups(t *testing.T) {
@@ -56,5 +58,32 @@ func TestVersion(t *testing.T) {
 	}
 	if v, _ := conn.ParseVersion("2.12.0-RC.1"); v.String() != "2.12.0-RC.1" {
 		t.Errorf("String %q", v.String())
+	}
+}
+
+func TestNewInboxConcurrent(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t)
+	c := connect(t, s.URL())
+	const workers, each = 8, 500
+	out := make(chan string, workers*each)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				out <- c.NewInbox()
+			}
+		}()
+	}
+	wg.Wait()
+	close(out)
+	seen := map[string]bool{}
+	for in := range out {
+		if seen[in] {
+			t.Fatalf("inbox %s handed out twice", in)
+		}
+		seen[in] = true
 	}
 }
