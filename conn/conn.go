@@ -60,12 +60,12 @@ func Connect(ctx context.Context, urls string, opts ...Option) (*Conn, error) {
 		o.wantTLS = true
 	}
 	c := &Conn{
-		opts:      o,
-		log:       o.logger,
-		life:      actor.NewLifecycle(),
-		mbox:      make(chan command, 64),
-		subs:      newSubTable(),
-		ev:        newEventQueue(o.eventHandler),
+		opts: o,
+		log:  o.logger,
+		life: actor.NewLifecycle(),
+		mbox: make(chan command, 64),
+		subs: newSubTable(),
+		ev:   newEventQueue(o.eventHandler),
 	}
 	if c.log == nil {
 		c.log = slog.New(discardHandler{})
