@@ -1,8 +1,8 @@
 // Package js is natsactor's JetStream client: publishing with acknowledgements
 // (synchronous, asynchronous with a bounded window, with de-duplication and
-// optimistic-concurrency expectations), and consuming through pull consumers,
-// ordered consumers and push subscriptions, with the acknowledgement methods of
-// each received message.
+// optimistic-concurrency expectations), and consuming through pull consumers and
+// ordered consumers, with the acknowledgement methods of each received message. Push
+// subscriptions are not here yet.
 //
 //	j := js.New(c)
 //	ack, err := j.Publish(ctx, "orders.new", data, js.MsgID("o-1"))

@@ -45,6 +45,9 @@ var (
 	// ErrAsyncPublishClosed resolves asynchronous publishes pending when the connection
 	// closed.
 	ErrAsyncPublishClosed = errors.New("nats: asynchronous publish cancelled: connection closed")
+	// ErrHandlerSet is returned by Next on a subscription or consumer that delivers to a
+	// handler. It is conn.ErrHandlerSet.
+	ErrHandlerSet = conn.ErrHandlerSet
 	// ErrNotSupported is returned for a feature the server in use does not support, such
 	// as atomic batch publishing or counters before nats-server 2.12.
 	ErrNotSupported = errors.New("nats: not supported by this server")

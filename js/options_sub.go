@@ -17,12 +17,7 @@ type subOptions struct {
 	stream     string
 	bind       bool // bind to an existing consumer only
 	durable    string
-	queue      string
-	manualAck  bool
-	ordered    bool
 	handler    func(*Msg)
-	pendMsgs   int
-	pendBytes  int
 	errHandler func(error)
 	autoWPI    bool
 }
@@ -186,6 +181,40 @@ func FilterSubjects(subjects ...string) SubOption {
 func ErrHandler(f func(error)) SubOption {
 	return func(o *subOptions) error {
 		o.errHandler = f
+		return nil
+	}
+}
+
+// Handler delivers the messages of Subscribe or OrderedConsumer to f, called on the
+// subscription's own goroutine one message at a time, instead of on C().
+func Handler(f func(*Msg)) SubOption {
+	return func(o *subOptions) error {
+		if f == nil {
+			return fmt.Errorf("%w: nil handler", ErrInvalidOption)
+		}
+		o.handler = f
+		return nil
+	}
+}
+
+// IdleHeartbeat sets the idle heartbeat of a push consumer, or the one an ordered
+// consumer asks for in its pulls (default 5 s). Two missed heartbeats make an ordered
+// consumer reset and are reported to the ErrHandler of a push subscription.
+func IdleHeartbeat(d time.Duration) SubOption {
+	return func(o *subOptions) error {
+		if d < 100*time.Millisecond {
+			return fmt.Errorf("%w: heartbeat %v below 100 ms", ErrInvalidOption, d)
+		}
+		o.cfg.Heartbeat = d
+		return nil
+	}
+}
+
+// HeadersOnly delivers the messages' headers without their payloads (the payload size
+// is in the Nats-Msg-Size header).
+func HeadersOnly() SubOption {
+	return func(o *subOptions) error {
+		o.cfg.HeadersOnly = true
 		return nil
 	}
 }

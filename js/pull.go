@@ -154,7 +154,7 @@ func (p *PullConsumer) Stop() {
 	for _, l := range loops {
 		l.stop()
 	}
-	if !inHandler() {
+	if !actor.InHandler() {
 		p.wg.Wait()
 	}
 	p.finish()
@@ -169,7 +169,7 @@ func (p *PullConsumer) Drain(ctx context.Context) error {
 	for _, l := range loops {
 		l.drain()
 	}
-	if inHandler() {
+	if actor.InHandler() {
 		go func() { p.wg.Wait(); p.finish() }()
 		return nil
 	}

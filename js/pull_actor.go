@@ -142,10 +142,9 @@ func (l *pullLoop) stop() {
 func (l *pullLoop) drain() { l.drainOnce.Do(func() { close(l.drainc) }) }
 
 func (l *pullLoop) run(endsConsumer bool) {
-	id := curGoroutine()
-	handlerGoroutines.Store(id, struct{}{})
+	leave := actor.EnterHandler()
 	err := l.loop()
-	handlerGoroutines.Delete(id)
+	leave()
 	l.sub.Unsubscribe()
 	l.unlisten()
 	if l.retry != nil {

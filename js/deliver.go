@@ -1,0 +1,80 @@
+package js
+
+import (
+	"context"
+	"sync"
+)
+
+// deliverer hands messages to a handler (called on the delivering actor's goroutine) or
+// to a channel the user reads, and guarantees that no handler starts and nothing is
+// sent once halt returned.
+type deliverer struct {
+	handler func(*Msg)
+	out     chan *Msg // nil with a handler
+	stopc   chan struct{}
+	once    sync.Once
+	gate    sync.Mutex
+	halted  bool
+}
+
+func newDeliverer(handler func(*Msg)) *deliverer {
+	d := &deliverer{handler: handler, stopc: make(chan struct{})}
+	if handler == nil {
+		d.out = make(chan *Msg)
+	}
+	return d
+}
+
+// halt stops delivery; it is idempotent and never blocks on the actor.
+func (d *deliverer) halt() {
+	d.gate.Lock()
+	d.halted = true
+	d.gate.Unlock()
+	d.once.Do(func() { close(d.stopc) })
+}
+
+// deliver hands m over, blocking until the handler returned or the reader took it; it
+// returns false when delivery was halted first.
+func (d *deliverer) deliver(m *Msg) bool {
+	d.gate.Lock()
+	halted := d.halted
+	d.gate.Unlock()
+	if halted {
+		return false
+	}
+	if d.handler != nil {
+		d.handler(m)
+		return true
+	}
+	select {
+	case d.out <- m:
+		return true
+	case <-d.stopc:
+		return false
+	}
+}
+
+// next is Next for a subscription without handler: the channel is closed by the actor
+// when it ends, and ended tells why.
+func (d *deliverer) next(ctx context.Context, ended func() error) (*Msg, error) {
+	if d.out == nil {
+		return nil, ErrHandlerSet
+	}
+	select {
+	case m, ok := <-d.out:
+		if ok {
+			return m, nil
+		}
+		return nil, ended()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// closeOut closes the channel of a subscription without handler; only the actor calls
+// it, once, when it ends.
+func (d *deliverer) closeOut() {
+	if d.out != nil {
+		close(d.out)
+	}
+}
