@@ -21,6 +21,10 @@ var steps = []step{
 	{"publish/subscribe over a Go channel", pubSub},
 	{"queue group sharing work", queueGroup},
 	{"request/reply and no responders", requestReply},
+	{"JetStream stream, durable pull consumer with acks, ordered consumer", streamPullConsumer},
+	{"key-value bucket with watch and history", keyValue},
+	{"object store put and get with digest", objectStore},
+	{"service answering requests, discovered with PING/INFO/STATS", service},
 }
 
 // Tour runs every step against the server at url, printing what happened to w.
