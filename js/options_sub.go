@@ -17,7 +17,12 @@ type subOptions struct {
 	stream     string
 	bind       bool // bind to an existing consumer only
 	durable    string
+	queue      string
+	manualAck  bool
+	ordered    bool
 	handler    func(*Msg)
+	pendMsgs   int
+	pendBytes  int
 	errHandler func(error)
 	autoWPI    bool
 }
@@ -215,6 +220,60 @@ func IdleHeartbeat(d time.Duration) SubOption {
 func HeadersOnly() SubOption {
 	return func(o *subOptions) error {
 		o.cfg.HeadersOnly = true
+		return nil
+	}
+}
+
+// ManualAck leaves the acknowledgements of a push subscription with a Handler to the
+// handler. Without it each message is acknowledged when the handler returns (unless the
+// handler acknowledged it or the consumer takes no acknowledgements). Messages read from
+// C() or Next are never acknowledged automatically.
+func ManualAck() SubOption {
+	return func(o *subOptions) error {
+		o.manualAck = true
+		return nil
+	}
+}
+
+// Ordered makes Subscribe an ordered consumer (see OrderedConsumer).
+func Ordered() SubOption {
+	return func(o *subOptions) error {
+		o.ordered = true
+		return nil
+	}
+}
+
+// DeliverGroup (also given by QueueSubscribe) shares the push consumer's messages
+// between the subscriptions of a group, each message to one of them.
+func DeliverGroup(queue string) SubOption {
+	return func(o *subOptions) error {
+		if queue == "" {
+			return fmt.Errorf("%w: empty deliver group", ErrInvalidOption)
+		}
+		o.queue = queue
+		return nil
+	}
+}
+
+// EnableFlowControl asks the server for flow control on a push consumer (it needs
+// IdleHeartbeat too, which it sets to 5 s when missing). The subscription answers each
+// request once the messages before it were delivered.
+func EnableFlowControl() SubOption {
+	return func(o *subOptions) error {
+		o.cfg.FlowControl = true
+		if o.cfg.Heartbeat == 0 {
+			o.cfg.Heartbeat = 5 * time.Second
+		}
+		return nil
+	}
+}
+
+// PendingLimits bounds the messages and bytes a push subscription holds before they are
+// delivered (defaults 524,288 messages and 256 MiB); beyond them messages are dropped
+// (and delivered again by the server after the ack wait).
+func PendingLimits(msgs, bytes int) SubOption {
+	return func(o *subOptions) error {
+		o.pendMsgs, o.pendBytes = msgs, bytes
 		return nil
 	}
 }

@@ -1,0 +1,286 @@
+package js
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/natsactor/natsactor/actor"
+	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/jsm"
+)
+
+// Default pending limits of push subscriptions.
+const (
+	DefaultPushPendingMsgs  = 524_288
+	DefaultPushPendingBytes = 256 * 1024 * 1024
+)
+
+// Subscription is a push subscription (or, with Ordered, an ordered consumer): messages
+// arrive on C(), through Next, or at a Handler. It is an actor: its goroutine takes the
+// messages from the connection, answers flow-control requests once the messages before
+// them were delivered, answers stalled-consumer heartbeats, watches the heartbeats and
+// hands messages over in order.
+type Subscription struct {
+	j        *Client
+	stream   string
+	consumer string
+	ord      *OrderedConsumer
+
+	o        subOptions
+	ackNone  bool
+	created  bool // an ephemeral consumer this subscription created
+	sub      *conn.Subscription
+	d        *deliverer
+	lc       *actor.Lifecycle
+	drainc   chan struct{}
+	drainOne sync.Once
+}
+
+// Subscribe starts a push subscription on the stream that captures subject (or the one
+// of BindStream/Bind): with Durable it binds to that durable push consumer or creates
+// it; with Bind it binds only; otherwise it creates an ephemeral consumer. Deliver and
+// ack options configure a created consumer; DeliverGroup (or QueueSubscribe) shares it.
+// With Ordered it is an ordered consumer instead. ctx bounds the set-up; the
+// subscription lives until Unsubscribe, Drain, the connection's close or the consumer's
+// deletion.
+func (j *Client) Subscribe(ctx context.Context, subject string, opts ...SubOption) (*Subscription, error) {
+	o, err := j.subOpts(opts)
+	if err != nil {
+		return nil, err
+	}
+	if o.ordered {
+		oc, err := j.OrderedConsumer(ctx, subject, opts...)
+		if err != nil {
+			return nil, err
+		}
+		return &Subscription{j: j, stream: oc.stream, ord: oc, lc: oc.lc, d: oc.d}, nil
+	}
+	ctx, cancel := j.withTimeout(ctx)
+	defer cancel()
+	stream, err := j.lookupStream(ctx, subject, &o)
+	if err != nil {
+		return nil, err
+	}
+	s := &Subscription{j: j, stream: stream, o: o, lc: actor.NewLifecycle(), drainc: make(chan struct{})}
+	ci, err := s.consumerInfo(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	s.consumer = ci.Name
+	s.ackNone = ci.Config.AckPolicy == jsm.AckNone
+	pm, pb := o.pendMsgs, o.pendBytes
+	if pm == 0 && pb == 0 {
+		pm, pb = DefaultPushPendingMsgs, DefaultPushPendingBytes
+	}
+	subOpts := []conn.SubOption{conn.WithPendingLimits(pm, pb)}
+	if ci.Config.DeliverGroup != "" {
+		s.sub, err = j.c.QueueSubscribe(ci.Config.DeliverSubject, ci.Config.DeliverGroup, subOpts...)
+	} else {
+		s.sub, err = j.c.Subscribe(ci.Config.DeliverSubject, subOpts...)
+	}
+	if err != nil {
+		s.deleteCreated()
+		return nil, err
+	}
+	s.d = newDeliverer(o.handler)
+	go s.run(ci.Config.Heartbeat)
+	return s, nil
+}
+
+// QueueSubscribe is Subscribe with DeliverGroup(queue).
+func (j *Client) QueueSubscribe(ctx context.Context, subject, queue string, opts ...SubOption) (*Subscription, error) {
+	return j.Subscribe(ctx, subject, append(opts, DeliverGroup(queue))...)
+}
+
+// consumerInfo binds to the push consumer the options name, or creates one.
+func (s *Subscription) consumerInfo(ctx context.Context, subject string) (*jsm.ConsumerInfo, error) {
+	j, o := s.j, s.o
+	if o.durable != "" {
+		ci, err := j.m.ConsumerInfo(ctx, s.stream, o.durable)
+		switch {
+		case err == nil:
+			if ci.Config.DeliverSubject == "" {
+				return nil, fmt.Errorf("%w: %s is a pull consumer", ErrConsumerConfig, o.durable)
+			}
+			if ci.Config.DeliverGroup != o.queue {
+				return nil, fmt.Errorf("%w: %s has deliver group %q, not %q", ErrConsumerConfig, o.durable, ci.Config.DeliverGroup, o.queue)
+			}
+			// ci.PushBound is not checked: the server clears it only some time after the
+			// previous subscription went away, so a quick re-bind would be refused.
+			return ci, nil
+		case !errors.Is(err, jsm.ErrConsumerNotFound) || o.bind:
+			return nil, err
+		}
+	}
+	cfg := o.cfg
+	cfg.Durable = o.durable
+	cfg.DeliverSubject = j.c.NewInbox()
+	cfg.DeliverGroup = o.queue
+	if subject != "" && len(cfg.FilterSubjects) == 0 {
+		cfg.FilterSubject = subject
+	}
+	ci, err := j.m.CreateConsumer(ctx, s.stream, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.created = o.durable == ""
+	return ci, nil
+}
+
+func (s *Subscription) deleteCreated() {
+	if !s.created || !s.j.c.IsConnected() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	s.j.m.DeleteConsumer(ctx, s.stream, s.consumer)
+}
+
+func (s *Subscription) run(hb time.Duration) {
+	leave := actor.EnterHandler()
+	err := s.loop(hb)
+	leave()
+	s.sub.Unsubscribe()
+	if err != nil {
+		s.report(err)
+	}
+	s.d.halt()
+	s.d.closeOut()
+	go s.deleteCreated()
+	s.lc.Close(err)
+}
+
+func (s *Subscription) report(err error) {
+	if h := s.o.errHandler; h != nil {
+		h(err)
+	}
+	s.j.opt.logger.Debug("jetstream push subscription", "stream", s.stream, "consumer", s.consumer, "err", err)
+}
+
+func (s *Subscription) loop(hb time.Duration) error {
+	var tickC <-chan time.Time
+	if hb > 0 {
+		tick := time.NewTicker(hb)
+		defer tick.Stop()
+		tickC = tick.C
+	}
+	last := time.Now()
+	missed := false
+	subC := s.sub.C()
+	drainc := s.drainc
+	c := s.j.c
+	for {
+		select {
+		case m, ok := <-subC:
+			if !ok {
+				if err := s.sub.Err(); err != nil {
+					return err
+				}
+				return nil // drained, unsubscribed or connection closed
+			}
+			last, missed = time.Now(), false
+			if st, isStatus := statusOf(m); isStatus {
+				if st.code == statusHeartbeat {
+					if m.Reply != "" {
+						// Flow control: everything before it was delivered already.
+						c.Publish(m.Reply, nil)
+					} else if stalled := m.Header.Get(headerStalled); stalled != "" {
+						c.Publish(stalled, nil)
+					}
+					continue
+				}
+				if st.kind() == stTerminal {
+					return st.err()
+				}
+				s.report(st.err())
+				continue
+			}
+			jm := newMsg(c, m)
+			if !s.d.deliver(jm) {
+				continue
+			}
+			if s.d.handler != nil && !s.o.manualAck && !s.ackNone && !jm.acked.Load() {
+				jm.Ack()
+			}
+			last = time.Now()
+		case <-tickC:
+			if !missed && time.Since(last) >= 2*hb {
+				missed = true
+				s.report(ErrNoHeartbeat)
+			}
+		case <-s.d.stopc:
+			return nil
+		case <-drainc:
+			drainc = nil
+			go s.sub.Drain(context.Background())
+		}
+	}
+}
+
+// C returns the channel messages are delivered on; nil with a Handler. It is closed when
+// the subscription ends.
+func (s *Subscription) C() <-chan *Msg { return s.d.out }
+
+// Next returns the next message. It blocks until one arrives, ctx ends (the subscription
+// stays usable) or the subscription ends. With a Handler it returns ErrHandlerSet.
+func (s *Subscription) Next(ctx context.Context) (*Msg, error) {
+	return s.d.next(ctx, func() error { return errOr(s.lc.Err(), conn.ErrBadSubscription) })
+}
+
+// Stream returns the stream's name.
+func (s *Subscription) Stream() string { return s.stream }
+
+// Consumer returns the consumer's name (for an ordered consumer, the one in use now).
+func (s *Subscription) Consumer() string {
+	if s.ord != nil {
+		return s.ord.ConsumerName()
+	}
+	return s.consumer
+}
+
+// Done is closed after the subscription ended and its last handler call returned.
+func (s *Subscription) Done() <-chan struct{} { return s.lc.Done() }
+
+// Err returns why the subscription ended: nil while active and after Unsubscribe/Drain.
+func (s *Subscription) Err() error { return s.lc.Err() }
+
+// Unsubscribe ends the subscription at once: no handler starts after it returns and C()
+// is closed; an ephemeral consumer it created is deleted in the background. It waits for
+// a running handler unless called from inside a handler. Idempotent.
+func (s *Subscription) Unsubscribe() error {
+	if s.ord != nil {
+		s.ord.Stop()
+		return nil
+	}
+	s.d.halt()
+	if !actor.InHandler() {
+		<-s.lc.Done()
+	}
+	return nil
+}
+
+// Drain stops interest, delivers what was already received and ends. It returns when
+// the last handler call returned, or with ctx's error (a ctx without deadline waits at
+// most the Client's timeout), then ending at once. Safe from a handler (it does not wait
+// then). Idempotent.
+func (s *Subscription) Drain(ctx context.Context) error {
+	if s.ord != nil {
+		return s.ord.Drain(ctx)
+	}
+	s.drainOne.Do(func() { close(s.drainc) })
+	if actor.InHandler() {
+		return nil
+	}
+	ctx, cancel := s.j.withTimeout(ctx)
+	defer cancel()
+	select {
+	case <-s.lc.Done():
+		return nil
+	case <-ctx.Done():
+		s.Unsubscribe()
+		return ctx.Err()
+	}
+}
