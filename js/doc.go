@@ -2,7 +2,7 @@
 // (synchronous, asynchronous with a bounded window, with de-duplication and
 // optimistic-concurrency expectations), and consuming through pull consumers and
 // ordered consumers, with the acknowledgement methods of each received message. Push
-// subscriptions are not here yet.
+// subscriptions deliver to C(), Next or a handler.
 //
 //	j := js.New(c)
 //	ack, err := j.Publish(ctx, "orders.new", data, js.MsgID("o-1"))
