@@ -42,6 +42,11 @@ var (
 	// ErrPullRequest wraps a 409 status the server answers a pull request with that
 	// refuses the request itself (Exceeded MaxRequestBatch, MaxRequestExpires, ...).
 	ErrPullRequest = errors.New("nats: pull request refused")
+	// ErrPullInterrupted wraps a 409 status that ended a pull request without anything
+	// being wrong with it or the consumer: a consumer leadership change or a server
+	// shutting down. Pulling again (as Consume and Messages do by themselves) succeeds
+	// once the consumer has a leader; IsTemporary reports true for it.
+	ErrPullInterrupted = errors.New("nats: pull request interrupted")
 	// ErrAsyncPublishClosed resolves asynchronous publishes pending when the connection
 	// closed.
 	ErrAsyncPublishClosed = errors.New("nats: asynchronous publish cancelled: connection closed")
@@ -52,3 +57,11 @@ var (
 	// as atomic batch publishing or counters before nats-server 2.12.
 	ErrNotSupported = errors.New("nats: not supported by this server")
 )
+
+// IsTemporary reports whether err describes a condition that may pass by itself, so that
+// the same call can succeed later: what conn.IsTemporary says, plus an interrupted pull
+// request and missed heartbeats. ErrNoStreamResponse is not counted: it usually means
+// that no stream captures the subject.
+func IsTemporary(err error) bool {
+	return conn.IsTemporary(err) || errors.Is(err, ErrPullInterrupted) || errors.Is(err, ErrNoHeartbeat)
+}

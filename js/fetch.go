@@ -32,23 +32,15 @@ func (p *PullConsumer) Fetch(ctx context.Context, n int, opts ...FetchOption) ([
 		return nil, err
 	}
 	defer p.end(nil)
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, DefaultFetchWait)
-		defer cancel()
-	}
-	deadline, _ := ctx.Deadline()
-	remaining := time.Until(deadline)
+	ctx, cancel := withFetchDeadline(ctx)
+	defer cancel()
+	remaining := timeLeft(ctx)
 	if remaining <= 0 {
 		return nil, ctx.Err()
 	}
 	req := pullRequest{Batch: n, MaxBytes: fo.maxBytes, NoWait: fo.noWait}
 	if !fo.noWait {
-		margin := min(max(remaining/10, 10*time.Millisecond), time.Second)
-		req.Expires = remaining - margin
-		if req.Expires < time.Millisecond {
-			req.Expires = remaining / 2
-		}
+		req.Expires = pullExpiry(remaining)
 		req.Heartbeat = fo.heartbeat
 		if req.Heartbeat == 0 && req.Expires >= 2*time.Second {
 			req.Heartbeat = min(req.Expires/2, 5*time.Second)
@@ -147,4 +139,29 @@ func errOr(err, def error) error {
 		return err
 	}
 	return fmt.Errorf("%w: %w", def, err)
+}
+
+// withFetchDeadline gives ctx the deadline DefaultFetchWait from now if it has none.
+func withFetchDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, DefaultFetchWait)
+}
+
+// timeLeft is the time until ctx's deadline.
+func timeLeft(ctx context.Context) time.Duration {
+	deadline, _ := ctx.Deadline()
+	return time.Until(deadline)
+}
+
+// pullExpiry is the expiry of a pull request that must end before remaining passed: a
+// tenth earlier (10 ms to 1 s), so that its messages are not left in flight when the
+// caller stops waiting.
+func pullExpiry(remaining time.Duration) time.Duration {
+	margin := min(max(remaining/10, 10*time.Millisecond), time.Second)
+	if remaining-margin < time.Millisecond {
+		return max(remaining/2, time.Nanosecond)
+	}
+	return remaining - margin
 }

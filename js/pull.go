@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/natsactor/natsactor/actor"
+	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/jsm"
 )
 
@@ -99,7 +100,22 @@ func (j *Client) Consumer(ctx context.Context, stream, name string, opts ...SubO
 }
 
 func (j *Client) newPullConsumer(stream string, ci *jsm.ConsumerInfo, o subOptions) *PullConsumer {
-	return &PullConsumer{j: j, stream: stream, name: ci.Name, opts: o, ackWait: ci.Config.AckWait, lc: actor.NewLifecycle(), loops: map[*pullLoop]struct{}{}, stopc: make(chan struct{})}
+	p := &PullConsumer{j: j, stream: stream, name: ci.Name, opts: o, ackWait: ci.Config.AckWait, lc: actor.NewLifecycle(), loops: map[*pullLoop]struct{}{}, stopc: make(chan struct{})}
+	go p.watchConn()
+	return p
+}
+
+// watchConn ends the PullConsumer when its connection closes, so that Done is closed
+// whether or not a flow was running; it returns early on Stop or Drain.
+func (p *PullConsumer) watchConn() {
+	select {
+	case <-p.j.c.Done():
+	case <-p.stopc:
+		return
+	}
+	p.markStopped()
+	p.wg.Wait()
+	p.lc.Close(conn.ErrConnectionClosed)
 }
 
 func (j *Client) subOpts(opts []SubOption) (subOptions, error) {
@@ -141,7 +157,8 @@ func (p *PullConsumer) Info(ctx context.Context) (*jsm.ConsumerInfo, error) {
 // of its flows returned.
 func (p *PullConsumer) Done() <-chan struct{} { return p.lc.Done() }
 
-// Err returns why the PullConsumer ended: nil while it runs or after Stop/Drain.
+// Err returns why the PullConsumer ended: nil while it runs or after Stop/Drain;
+// conn.ErrConnectionClosed after the connection closed; the error that ended a Consume.
 func (p *PullConsumer) Err() error { return p.lc.Err() }
 
 // Stop ends the PullConsumer at once: no more pulls, no handler starts after Stop

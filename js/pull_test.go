@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
 )
@@ -503,3 +504,39 @@ func TestConsumeAutoInProgress(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// Closing the connection ends every PullConsumer, with or without a flow running: Done
+// closes and Err says why, and later calls fail at once.
+func TestPullConsumerEndsWithConn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.stream(t, jsm.StreamConfig{Name: "CC", Subjects: []string{"cc.>"}})
+	e.fill(t, "cc", 3)
+	idle, err := e.j.PullSubscribe(ctxT(t, 5*time.Second), "cc.>", "idle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, err := e.j.PullSubscribe(ctxT(t, 5*time.Second), "cc.>", "busy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got atomic.Int64
+	if err := busy.Consume(context.Background(), func(m *js.Msg) { m.Ack(); got.Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "three messages", func() bool { return got.Load() == 3 })
+	e.c.Close()
+	for name, pc := range map[string]*js.PullConsumer{"idle": idle, "busy": busy} {
+		select {
+		case <-pc.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: Done not closed after the connection closed", name)
+		}
+		if !errors.Is(pc.Err(), conn.ErrConnectionClosed) {
+			t.Fatalf("%s: Err %v", name, pc.Err())
+		}
+		if _, err := pc.Fetch(ctxT(t, time.Second), 1); !errors.Is(err, js.ErrConsumerStopped) {
+			t.Fatalf("%s: fetch after close: %v", name, err)
+		}
+	}
+}

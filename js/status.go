@@ -96,6 +96,8 @@ func (st pullStatus) err() error {
 		return ErrConsumerDeleted
 	case st.code == statusConflict && strings.Contains(d, "push based"):
 		return fmt.Errorf("%w: consumer is push based", ErrConsumerConfig)
+	case st.kind() == stReset:
+		return fmt.Errorf("%w: %d %s", ErrPullInterrupted, st.code, st.desc)
 	case st.code == statusNoResp:
 		return fmt.Errorf("%w: %w", ErrNoStreamResponse, conn.ErrNoResponders)
 	}
