@@ -18,7 +18,11 @@ func TestWorkloadsSmoke(t *testing.T) {
 			s := testserver.Start(t, w.needsJetStream)
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			p := params{URL: s.URL(), Subject: "bench." + w.name, N: min(w.nShort, 2000), Size: w.size, Short: true}
+			n := min(w.nShort, 2000)
+			if w.size >= 1<<20 {
+				n = 2 // the object workloads: 2 MiB
+			}
+			p := params{URL: s.URL(), Subject: "bench." + w.name, N: n, Size: w.size, Short: true}
 			res := map[string][]result{}
 			for client, f := range map[string]runFunc{"natsactor": w.natsactor, "natsgo": w.natsgo} {
 				r, err := f(ctx, p)

@@ -72,6 +72,23 @@ func workloads() []workload {
 			natsactor: natsactorPubSub, natsgo: natsgoPubSub},
 		{name: "req16", unit: "us_p50", lowerIsBetter: true, n: 20_000, nShort: 5_000, size: 16,
 			natsactor: natsactorReq, natsgo: natsgoReq},
+		{name: "js_pubasync", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
+			natsactor: natsactorJSPubAsync, natsgo: natsgoJSPubAsync},
+		{name: "js_pubsync", unit: "msgs/s", needsJetStream: true, n: 20_000, nShort: 5_000, size: 16,
+			natsactor: natsactorJSPubSync, natsgo: natsgoJSPubSync},
+		{name: "js_consume_ack", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
+			natsactor: natsactorJSConsumeAck, natsgo: natsgoJSConsumeAck},
+		{name: "js_consume_acknone", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
+			natsactor: natsactorJSConsumeAckNone, natsgo: natsgoJSConsumeAckNone},
+		{name: "kv_put", unit: "ops/s", needsJetStream: true, n: 10_000, nShort: 3_000, size: 16,
+			natsactor: natsactorKVPut, natsgo: natsgoKVPut},
+		{name: "kv_get", unit: "ops/s", needsJetStream: true, n: 10_000, nShort: 3_000, size: 16,
+			natsactor: natsactorKVGet, natsgo: natsgoKVGet},
+		// The object workloads count MiB: n MiB in one object, so CPU per op is per MiB.
+		{name: "obj_put", unit: "MB/s", needsJetStream: true, reportHeap: true, n: 64, nShort: 16, size: 1 << 20,
+			natsactor: natsactorObjPut, natsgo: natsgoObjPut},
+		{name: "obj_get", unit: "MB/s", needsJetStream: true, reportHeap: true, n: 64, nShort: 16, size: 1 << 20,
+			natsactor: natsactorObjGet, natsgo: natsgoObjGet},
 	}
 }
 
