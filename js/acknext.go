@@ -52,7 +52,7 @@ func (m *Msg) AckNext(ctx context.Context) (*Msg, error) {
 		m.acked.Store(false)
 		return nil, err
 	}
-	m.ended()
+	m.ended(false)
 	select {
 	case resp, ok := <-sub.C():
 		if !ok {

@@ -1,6 +1,7 @@
 package js
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strconv"
@@ -35,9 +36,10 @@ type Msg struct {
 
 	c     *conn.Conn
 	acked atomic.Bool
-	// onAck is called after an acknowledgement that ends the message was sent (the
-	// automatic in-progress heartbeat of a Consume uses it); nil otherwise.
-	onAck func()
+	// onAck is called after an acknowledgement that ends the message was sent, with
+	// redeliver set for a Nak (a push subscription that may have to re-create its
+	// consumer tracks what is still owed with it); nil otherwise.
+	onAck func(redeliver bool)
 }
 
 // newMsg wraps a received message.
@@ -115,7 +117,7 @@ func (m *Msg) AckSync(ctx context.Context) error {
 		m.acked.Store(false)
 		return fmt.Errorf("nats: ack sync: %w", err)
 	}
-	m.ended()
+	m.ended(false)
 	return nil
 }
 
@@ -141,12 +143,12 @@ func (m *Msg) ackOnce(body []byte) error {
 		m.acked.Store(false)
 		return err
 	}
-	m.ended()
+	m.ended(bytes.HasPrefix(body, ackNak))
 	return nil
 }
 
-func (m *Msg) ended() {
+func (m *Msg) ended(redeliver bool) {
 	if m.onAck != nil {
-		m.onAck()
+		m.onAck(redeliver)
 	}
 }

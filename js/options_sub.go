@@ -202,9 +202,12 @@ func Handler(f func(*Msg)) SubOption {
 	}
 }
 
-// IdleHeartbeat sets the idle heartbeat of a push consumer, or the one an ordered
-// consumer asks for in its pulls (default 5 s). Two missed heartbeats make an ordered
-// consumer reset and are reported to the ErrHandler of a push subscription.
+// IdleHeartbeat sets the idle heartbeat of a push consumer Subscribe creates
+// (DefaultPushHeartbeat without it), or the one an ordered consumer asks for in its
+// pulls (default 5 s). Two missed heartbeats make an ordered consumer reset; a push
+// subscription reports them to its ErrHandler and checks its consumer: a vanished
+// ephemeral one is created again where delivery stopped, a vanished durable ends the
+// subscription with ErrConsumerDeleted.
 func IdleHeartbeat(d time.Duration) SubOption {
 	return func(o *subOptions) error {
 		if d < 100*time.Millisecond {

@@ -152,7 +152,8 @@ func (oc *OrderedConsumer) Stop() {
 }
 
 // Drain stops pulling, delivers what was already received, then ends. It returns when
-// the last handler call returned or ctx ended (then it stops at once; a ctx without
+// the last handler call returned or ctx ended (then it stops at once: no handler starts
+// after it returned, and Done closes when one still running returns; a ctx without
 // deadline waits at most the Client's timeout). Safe from a handler (it does not wait
 // then). Idempotent.
 func (oc *OrderedConsumer) Drain(ctx context.Context) error {
@@ -166,7 +167,7 @@ func (oc *OrderedConsumer) Drain(ctx context.Context) error {
 	case <-oc.lc.Done():
 		return nil
 	case <-ctx.Done():
-		oc.Stop()
+		oc.d.halt() // no handler starts now; one that runs is not waited for
 		return ctx.Err()
 	}
 }

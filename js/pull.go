@@ -179,8 +179,9 @@ func (p *PullConsumer) Stop() {
 
 // Drain ends the PullConsumer gracefully: no more pulls; the flows deliver the messages
 // already received, then end. It returns when the last handler call returned, or with
-// ctx's error (a ctx without deadline waits at most the Client's timeout); from inside
-// a handler it does not wait. It is idempotent.
+// ctx's error (a ctx without deadline waits at most the Client's timeout) after
+// stopping the flows as Stop does, without waiting for a handler still running (Done
+// closes when it returns); from inside a handler it does not wait. It is idempotent.
 func (p *PullConsumer) Drain(ctx context.Context) error {
 	loops := p.markStopped()
 	for _, l := range loops {
@@ -200,8 +201,7 @@ func (p *PullConsumer) Drain(ctx context.Context) error {
 		for _, l := range loops {
 			l.stop()
 		}
-		<-done
-		p.finish()
+		go func() { <-done; p.finish() }()
 		return ctx.Err()
 	}
 	p.finish()

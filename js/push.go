@@ -31,7 +31,12 @@ type Subscription struct {
 
 	o        subOptions
 	ackNone  bool
-	created  bool // an ephemeral consumer this subscription created
+	created  bool               // an ephemeral consumer this subscription created
+	cfg      jsm.ConsumerConfig // the configuration it was created with
+	track    *pushTracker       // for a created one: where a re-created one starts
+	mu       sync.Mutex         // guards consumer, which re-creation changes
+	checks   chan pushCheck     // answers of the background consumer check
+	checking bool               // a check is in flight (owned by the actor)
 	sub      *conn.Subscription
 	d        *deliverer
 	lc       *actor.Lifecycle
@@ -64,13 +69,16 @@ func (j *Client) Subscribe(ctx context.Context, subject string, opts ...SubOptio
 	if err != nil {
 		return nil, err
 	}
-	s := &Subscription{j: j, stream: stream, o: o, lc: actor.NewLifecycle(), drainc: make(chan struct{})}
+	s := &Subscription{j: j, stream: stream, o: o, lc: actor.NewLifecycle(), drainc: make(chan struct{}), checks: make(chan pushCheck, 1)}
 	ci, err := s.consumerInfo(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
 	s.consumer = ci.Name
 	s.ackNone = ci.Config.AckPolicy == jsm.AckNone
+	if s.created {
+		s.track = newPushTracker(ci.Config.AckPolicy)
+	}
 	pm, pb := o.pendMsgs, o.pendBytes
 	if pm == 0 && pb == 0 {
 		pm, pb = DefaultPushPendingMsgs, DefaultPushPendingBytes
@@ -122,11 +130,15 @@ func (s *Subscription) consumerInfo(ctx context.Context, subject string) (*jsm.C
 	if subject != "" && len(cfg.FilterSubjects) == 0 {
 		cfg.FilterSubject = subject
 	}
+	if cfg.Heartbeat == 0 {
+		cfg.Heartbeat = DefaultPushHeartbeat
+	}
 	ci, err := j.m.CreateConsumer(ctx, s.stream, cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.created = o.durable == ""
+	s.cfg = cfg
 	return ci, nil
 }
 
@@ -136,7 +148,7 @@ func (s *Subscription) deleteCreated() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	s.j.m.DeleteConsumer(ctx, s.stream, s.consumer)
+	s.j.m.DeleteConsumer(ctx, s.stream, s.Consumer())
 }
 
 func (s *Subscription) run(hb time.Duration) {
@@ -149,7 +161,15 @@ func (s *Subscription) run(hb time.Duration) {
 	}
 	s.d.halt()
 	s.d.closeOut()
-	go s.deleteCreated()
+	checking := s.checking
+	go func() {
+		if checking { // it may be re-creating the consumer: delete that one
+			if r := <-s.checks; r.recreated != nil {
+				s.setConsumer(r.recreated.Name)
+			}
+		}
+		s.deleteCreated()
+	}()
 	s.lc.Close(err)
 }
 
@@ -160,6 +180,11 @@ func (s *Subscription) report(err error) {
 	s.j.opt.logger.Debug("jetstream push subscription", "stream", s.stream, "consumer", s.consumer, "err", err)
 }
 
+// loop is the subscription's actor. Besides delivering, it watches the heartbeats: after
+// two intervals of silence it reports ErrNoHeartbeat and checks the consumer in the
+// background (again every two intervals while the silence lasts). A vanished durable
+// ends the subscription with ErrConsumerDeleted; a vanished ephemeral one this
+// subscription created is created again where delivery stopped (see pushTracker).
 func (s *Subscription) loop(hb time.Duration) error {
 	var tickC <-chan time.Time
 	if hb > 0 {
@@ -199,6 +224,9 @@ func (s *Subscription) loop(hb time.Duration) error {
 				continue
 			}
 			jm := newMsg(c, m)
+			if s.track != nil {
+				s.track.handing(jm)
+			}
 			if !s.d.deliver(jm) {
 				continue
 			}
@@ -207,9 +235,26 @@ func (s *Subscription) loop(hb time.Duration) error {
 			}
 			last = time.Now()
 		case <-tickC:
-			if !missed && time.Since(last) >= 2*hb {
+			if time.Since(last) < 2*hb || s.checking || !c.IsConnected() {
+				continue
+			}
+			if !missed {
 				missed = true
 				s.report(ErrNoHeartbeat)
+			}
+			s.checking = true
+			go s.check(s.checks)
+		case r := <-s.checks:
+			s.checking = false
+			last = time.Now() // the next check after two more silent intervals
+			switch {
+			case r.recreated != nil:
+				old := s.setConsumer(r.recreated.Name)
+				s.report(fmt.Errorf("%w: %s; re-created as %s from stream sequence %d", ErrConsumerDeleted, old, r.recreated.Name, r.recreateAt))
+			case errors.Is(r.err, jsm.ErrConsumerNotFound), errors.Is(r.err, jsm.ErrStreamNotFound):
+				return fmt.Errorf("%w: %w", ErrConsumerDeleted, r.err)
+			case r.err != nil:
+				s.report(r.err)
 			}
 		case <-s.d.stopc:
 			return nil
@@ -238,7 +283,17 @@ func (s *Subscription) Consumer() string {
 	if s.ord != nil {
 		return s.ord.ConsumerName()
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.consumer
+}
+
+// setConsumer records the name of a re-created consumer and returns the old one.
+func (s *Subscription) setConsumer(name string) (old string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, s.consumer = s.consumer, name
+	return old
 }
 
 // Done is closed after the subscription ended and its last handler call returned.
@@ -264,7 +319,8 @@ func (s *Subscription) Unsubscribe() error {
 
 // Drain stops interest, delivers what was already received and ends. It returns when
 // the last handler call returned, or with ctx's error (a ctx without deadline waits at
-// most the Client's timeout), then ending at once. Safe from a handler (it does not wait
+// most the Client's timeout), then ending at once: no handler starts after it returned,
+// and Done closes when a handler still running returns. Safe from a handler (it does not wait
 // then). Idempotent.
 func (s *Subscription) Drain(ctx context.Context) error {
 	if s.ord != nil {
@@ -280,7 +336,7 @@ func (s *Subscription) Drain(ctx context.Context) error {
 	case <-s.lc.Done():
 		return nil
 	case <-ctx.Done():
-		s.Unsubscribe()
+		s.d.halt() // no handler starts now; one that runs is not waited for
 		return ctx.Err()
 	}
 }
