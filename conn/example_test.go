@@ -5,22 +5,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
 )
 
 // exampleServer starts an in-process nats-server for the examples.
-func exampleServer() (url string, stop func()) {
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		panic(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		panic("server not ready")
-	}
-	return s.ClientURL(), func() { s.Shutdown(); s.WaitForShutdown() }
-}
+func exampleServer() (url string, stop func()) { return natstest.Example(false) }
 
 func ExampleConnect() {
 	url, stop := exampleServer()

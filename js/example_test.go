@@ -3,31 +3,22 @@ package js_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
 )
 
 // exampleJetStream starts an in-process JetStream server and connects to it.
 func exampleJetStream() (c *conn.Conn, stop func()) {
-	dir, _ := os.MkdirTemp("", "js-example-")
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
+	url, stopServer := natstest.Example(true)
+	c, err := conn.Connect(context.Background(), url)
 	if err != nil {
 		panic(err)
 	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		panic("server not ready")
-	}
-	c, err = conn.Connect(context.Background(), s.ClientURL())
-	if err != nil {
-		panic(err)
-	}
-	return c, func() { c.Close(); s.Shutdown(); s.WaitForShutdown(); os.RemoveAll(dir) }
+	return c, func() { c.Close(); stopServer() }
 }
 
 func ExampleClient_Publish() {

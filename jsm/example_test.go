@@ -4,42 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/jsm"
 )
 
 // exampleManager starts an in-process JetStream server, connects to it and returns a
 // Manager, and the function that closes and stops everything.
 func exampleManager() (*jsm.Manager, func()) {
-	dir, err := os.MkdirTemp("", "jsm-example")
+	url, stopServer := natstest.Example(true)
+	c, err := conn.Connect(context.Background(), url)
 	if err != nil {
 		panic(err)
 	}
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true,
-		JetStream: true, StoreDir: dir})
-	if err != nil {
-		panic(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		panic("server not ready")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := conn.Connect(ctx, s.ClientURL())
-	if err != nil {
-		panic(err)
-	}
-	return jsm.New(c), func() {
-		c.Close()
-		s.Shutdown()
-		s.WaitForShutdown()
-		os.RemoveAll(dir)
-	}
+	return jsm.New(c), func() { c.Close(); stopServer() }
 }
 
 func ExampleNew() {

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/kv"
 )
@@ -17,28 +16,12 @@ import (
 // temporary directory and connects to it; stop closes everything and removes
 // the directory.
 func exampleJetStream() (j *js.Client, stop func()) {
-	dir, err := os.MkdirTemp("", "kv-example-")
+	url, stopServer := natstest.Example(true)
+	c, err := conn.Connect(context.Background(), url)
 	if err != nil {
 		panic(err)
 	}
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoLog: true, NoSigs: true})
-	if err != nil {
-		panic(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		panic("server not ready")
-	}
-	c, err := conn.Connect(context.Background(), s.ClientURL())
-	if err != nil {
-		panic(err)
-	}
-	return js.New(c), func() {
-		c.Close()
-		s.Shutdown()
-		s.WaitForShutdown()
-		os.RemoveAll(dir)
-	}
+	return js.New(c), func() { c.Close(); stopServer() }
 }
 
 func ExampleCreate() {

@@ -7,11 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
+	"github.com/natsactor/natsactor/internal/natstest"
 
 	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/js"
@@ -21,31 +19,12 @@ import (
 // exampleClient starts an in-process JetStream server, connects to it and returns a
 // js.Client, and the function that closes and stops everything.
 func exampleClient() (*js.Client, func()) {
-	dir, err := os.MkdirTemp("", "obj-example")
+	url, stopServer := natstest.Example(true)
+	c, err := conn.Connect(context.Background(), url)
 	if err != nil {
 		panic(err)
 	}
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true,
-		JetStream: true, StoreDir: dir})
-	if err != nil {
-		panic(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		panic("server not ready")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := conn.Connect(ctx, s.ClientURL())
-	if err != nil {
-		panic(err)
-	}
-	return js.New(c), func() {
-		c.Close()
-		s.Shutdown()
-		s.WaitForShutdown()
-		os.RemoveAll(dir)
-	}
+	return js.New(c), func() { c.Close(); stopServer() }
 }
 
 // exampleStore is exampleClient with a bucket "files" created.

@@ -6,23 +6,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/svc"
 )
 
 // exampleServer starts an in-process nats-server for the examples.
-func exampleServer() (url string, stop func()) {
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		panic(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(5 * time.Second) {
-		panic("server not ready")
-	}
-	return s.ClientURL(), func() { s.Shutdown(); s.WaitForShutdown() }
-}
+func exampleServer() (url string, stop func()) { return natstest.Example(false) }
 
 // exampleConn starts a server and connects to it; done closes both.
 func exampleConn() (ctx context.Context, c *conn.Conn, done func()) {
