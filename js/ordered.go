@@ -55,7 +55,8 @@ type OrderedConsumer struct {
 	lastCseq     uint64
 	outMsgs      int
 	hb           time.Duration
-	lastActivity time.Time
+	lastActivity time.Time // brought up to date by the ticker when active is set
+	active       bool      // something arrived since the last tick
 	resetting    bool
 	resetCancel  context.CancelFunc
 	retryNow     bool
@@ -263,9 +264,13 @@ func (oc *OrderedConsumer) loop(events <-chan conn.Event) error {
 				oc.reset(fmt.Errorf("nats: ordered consumer subscription ended: %w", oc.sub.Err()))
 				continue
 			}
-			oc.lastActivity = time.Now()
+			oc.active = true
 			oc.receive(m)
 		case <-tick.C:
+			if oc.active {
+				oc.active = false
+				oc.lastActivity = time.Now()
+			}
 			if oc.sub != nil && !oc.draining && time.Since(oc.lastActivity) >= 2*oc.hb {
 				oc.reset(ErrNoHeartbeat)
 			}

@@ -36,7 +36,8 @@ type pullLoop struct {
 
 	// Owned by the loop's goroutine.
 	outMsgs, outBytes int
-	lastActivity      time.Time
+	lastActivity      time.Time // brought up to date by the ticker when active is set
+	active            bool      // something arrived since the last tick (cheaper than time.Now per message)
 	retry             *time.Timer
 	retryC            <-chan time.Time
 	backoff           time.Duration
@@ -186,7 +187,7 @@ func (l *pullLoop) loop() error {
 				}
 				return errOr(l.sub.Err(), conn.ErrConnectionClosed)
 			}
-			l.lastActivity = time.Now()
+			l.active = true
 			if err := l.receive(m); err != nil {
 				return err
 			}
@@ -234,7 +235,7 @@ func (l *pullLoop) receive(m *conn.Msg) error {
 		if !l.deliver(jm) {
 			return nil
 		}
-		l.lastActivity = time.Now()
+		l.active = true
 		return l.pull()
 	}
 	switch st.kind() {
@@ -332,6 +333,10 @@ func (l *pullLoop) schedule() {
 // heartbeat intervals, the request is taken as lost and the consumer pulls again, and
 // asks whether the consumer still exists.
 func (l *pullLoop) checkHeartbeat() {
+	if l.active {
+		l.active = false
+		l.lastActivity = time.Now()
+	}
 	if l.outMsgs == 0 || l.draining || time.Since(l.lastActivity) < 2*l.o.heartbeat {
 		return
 	}

@@ -193,7 +193,7 @@ func (s *Subscription) loop(hb time.Duration) error {
 		tickC = tick.C
 	}
 	last := time.Now()
-	missed := false
+	active, missed := false, false
 	subC := s.sub.C()
 	drainc := s.drainc
 	c := s.j.c
@@ -206,7 +206,7 @@ func (s *Subscription) loop(hb time.Duration) error {
 				}
 				return nil // drained, unsubscribed or connection closed
 			}
-			last, missed = time.Now(), false
+			active, missed = true, false
 			if st, isStatus := statusOf(m); isStatus {
 				if st.code == statusHeartbeat {
 					if m.Reply != "" {
@@ -233,8 +233,11 @@ func (s *Subscription) loop(hb time.Duration) error {
 			if s.d.handler != nil && !s.o.manualAck && !s.ackNone && !jm.acked.Load() {
 				jm.Ack()
 			}
-			last = time.Now()
+			active = true
 		case <-tickC:
+			if active { // time.Now per tick rather than per message
+				active, last = false, time.Now()
+			}
 			if time.Since(last) < 2*hb || s.checking || !c.IsConnected() {
 				continue
 			}
