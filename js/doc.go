@@ -16,7 +16,13 @@
 // reconnect or a leadership change make the consumer pull again, so a Consume or an
 // ordered consumer keeps delivering across reconnects, server restarts and stream
 // leader changes. Only the deletion of the consumer (or Stop, Drain, or the
-// connection's close) ends a Consume.
+// connection's close) ends a Consume. A worker that handles one message at a time can
+// acknowledge and ask for the next in one publication with Msg.AckNext.
+//
+// A push subscription's actor watches the consumer's idle heartbeats: when they stop it
+// checks the consumer, creates an ephemeral one it made again from the first message
+// not acknowledged (it may have vanished past its inactive threshold while the client
+// was away), and ends with ErrConsumerDeleted when a durable one is gone.
 //
 // Calls that wait take a ctx first; a ctx without deadline is bounded by the
 // JetStream API timeout of the Client's Manager (5 s by default). A ctx given to a
