@@ -1,0 +1,196 @@
+package jsm_test
+
+// The cancellation sweep: every exported call of package jsm that takes a ctx, cancelled
+// while its API request waits for an answer, returns promptly with ctx's error and leaves
+// no subscription behind on the server (goroutines are checked for the whole package by
+// natstest.Main). The API is a black hole: a subscriber on the Manager's API prefix that
+// never answers, so every call is blocked once its first request reached it.
+//
+//	AccountInfo, GetBatch, GetLastBatch, AddConsumer, CreateConsumer, UpdateConsumer,
+//	DeleteConsumer, ConsumerInfo, PauseConsumer, ResumeConsumer, UnpinConsumer, Consumers,
+//	ConsumerNames, APIRequest, GetMsg, GetLastMsg, GetNextMsg, DeleteMsg, SecureDeleteMsg,
+//	PurgeStream, AddStream, UpdateStream, DeleteStream, StreamInfo, Streams, StreamNames,
+//	StreamNameBySubject: covered below.
+//	WithDefaultTimeout: not covered, it only derives a ctx and does no I/O.
+//
+// Each call is one request (or one page of requests) whose effect the server applies
+// atomically: a cancel that comes after the server got the request cannot undo it (an
+// AddConsumer may then leave the consumer it created; its name is in the request, or the
+// server's for an unnamed one, which its InactiveThreshold removes).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
+	"github.com/natsactor/natsactor/jsm"
+)
+
+// firstErr runs seq until its first error, which it returns.
+func firstErr[T any](seq iter.Seq2[T, error]) error {
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+	}
+	return errors.New("the iteration ended without an error")
+}
+
+// clientSubs returns the number of subscriptions the server holds for the client named name.
+func clientSubs(t *testing.T, s *natstest.Server, name string) int {
+	t.Helper()
+	cz, err := s.Server().Connz(&server.ConnzOptions{Subscriptions: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ci := range cz.Conns {
+		if ci.Name == name {
+			return int(ci.NumSubs)
+		}
+	}
+	t.Fatalf("no client named %q", name)
+	return 0
+}
+
+func TestCancelMidFlight(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t, natstest.JetStream())
+	const stream, consumer = "S", "C"
+	cfg := jsm.StreamConfig{Name: stream, Subjects: []string{"s.>"}, Storage: jsm.MemoryStorage}
+	ccfg := jsm.ConsumerConfig{Durable: consumer}
+	calls := map[string]func(ctx context.Context, m *jsm.Manager) error{
+		"AccountInfo": func(ctx context.Context, m *jsm.Manager) error { return second(m.AccountInfo(ctx)) },
+		"GetBatch": func(ctx context.Context, m *jsm.Manager) error {
+			return firstErr(m.GetBatch(ctx, stream, jsm.BatchRequest{Max: 5}))
+		},
+		"GetLastBatch": func(ctx context.Context, m *jsm.Manager) error {
+			return firstErr(m.GetLastBatch(ctx, stream, jsm.LastBatchRequest{Subjects: []string{"s.>"}}))
+		},
+		"AddConsumer":    func(ctx context.Context, m *jsm.Manager) error { return second(m.AddConsumer(ctx, stream, ccfg)) },
+		"CreateConsumer": func(ctx context.Context, m *jsm.Manager) error { return second(m.CreateConsumer(ctx, stream, ccfg)) },
+		"UpdateConsumer": func(ctx context.Context, m *jsm.Manager) error { return second(m.UpdateConsumer(ctx, stream, ccfg)) },
+		"DeleteConsumer": func(ctx context.Context, m *jsm.Manager) error { return m.DeleteConsumer(ctx, stream, consumer) },
+		"ConsumerInfo":   func(ctx context.Context, m *jsm.Manager) error { return second(m.ConsumerInfo(ctx, stream, consumer)) },
+		"PauseConsumer": func(ctx context.Context, m *jsm.Manager) error {
+			return second(m.PauseConsumer(ctx, stream, consumer, time.Now().Add(time.Hour)))
+		},
+		"ResumeConsumer": func(ctx context.Context, m *jsm.Manager) error {
+			return second(m.ResumeConsumer(ctx, stream, consumer))
+		},
+		"UnpinConsumer": func(ctx context.Context, m *jsm.Manager) error { return m.UnpinConsumer(ctx, stream, consumer, "g") },
+		"Consumers":     func(ctx context.Context, m *jsm.Manager) error { return firstErr(m.Consumers(ctx, stream)) },
+		"ConsumerNames": func(ctx context.Context, m *jsm.Manager) error { return firstErr(m.ConsumerNames(ctx, stream)) },
+		"APIRequest": func(ctx context.Context, m *jsm.Manager) error {
+			return m.APIRequest(ctx, "INFO", nil, nil)
+		},
+		"GetMsg":     func(ctx context.Context, m *jsm.Manager) error { return second(m.GetMsg(ctx, stream, 1)) },
+		"GetLastMsg": func(ctx context.Context, m *jsm.Manager) error { return second(m.GetLastMsg(ctx, stream, "s.a")) },
+		"GetNextMsg": func(ctx context.Context, m *jsm.Manager) error {
+			return second(m.GetNextMsg(ctx, stream, 1, "s.a"))
+		},
+		"DeleteMsg":       func(ctx context.Context, m *jsm.Manager) error { return m.DeleteMsg(ctx, stream, 1) },
+		"SecureDeleteMsg": func(ctx context.Context, m *jsm.Manager) error { return m.SecureDeleteMsg(ctx, stream, 1) },
+		"PurgeStream": func(ctx context.Context, m *jsm.Manager) error {
+			return second(m.PurgeStream(ctx, stream, jsm.PurgeSubject("s.a")))
+		},
+		"AddStream":           func(ctx context.Context, m *jsm.Manager) error { return second(m.AddStream(ctx, cfg)) },
+		"UpdateStream":        func(ctx context.Context, m *jsm.Manager) error { return second(m.UpdateStream(ctx, cfg)) },
+		"DeleteStream":        func(ctx context.Context, m *jsm.Manager) error { return m.DeleteStream(ctx, stream) },
+		"StreamInfo":          func(ctx context.Context, m *jsm.Manager) error { return second(m.StreamInfo(ctx, stream)) },
+		"Streams":             func(ctx context.Context, m *jsm.Manager) error { return firstErr(m.Streams(ctx)) },
+		"StreamNames":         func(ctx context.Context, m *jsm.Manager) error { return firstErr(m.StreamNames(ctx)) },
+		"StreamNameBySubject": func(ctx context.Context, m *jsm.Manager) error { return second(m.StreamNameBySubject(ctx, "s.a")) },
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			prefix := "HOLE." + name
+			cname := "cancel-" + name
+			c, err := conn.Connect(testCtx(t), s.URL(), conn.WithName(cname))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			// A real answer first, so that the connection's shared reply subscription
+			// exists and counts in the baseline.
+			if _, err := jsm.New(c).AccountInfo(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
+			base := clientSubs(t, s, cname)
+
+			hole := connect(t, s)
+			var arrived atomic.Int64
+			if _, err := hole.Subscribe(prefix+".>", conn.WithHandler(func(*conn.Msg) { arrived.Add(1) })); err != nil {
+				t.Fatal(err)
+			}
+			hole.Flush(testCtx(t))
+
+			m := jsm.New(c, jsm.WithAPIPrefix(prefix))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			res := make(chan error, 1)
+			go func() { res <- call(ctx, m) }()
+			waitUntil(t, "the request to reach the API", func() bool { return arrived.Load() > 0 })
+			select {
+			case err := <-res:
+				t.Fatalf("returned with its request unanswered: %v", err)
+			default:
+			}
+			cancel()
+			select {
+			case err := <-res:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("cancelled call returned %v, want context.Canceled", err)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatal("cancelled call still blocked after 2s")
+			}
+			waitUntil(t, fmt.Sprintf("%d server subscriptions", base), func() bool { return clientSubs(t, s, cname) == base })
+		})
+	}
+}
+
+// A ctx whose deadline passes while the request waits ends the call with DeadlineExceeded.
+func TestDeadlineMidFlight(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t)
+	c := connect(t, s)
+	hole := connect(t, s)
+	hole.Subscribe("HOLE.>", conn.WithHandler(func(*conn.Msg) {}))
+	hole.Flush(testCtx(t))
+	m := jsm.New(c, jsm.WithAPIPrefix("HOLE"), jsm.WithTimeout(time.Hour))
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := m.StreamInfo(ctx, "S"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("StreamInfo past its deadline: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("returned %v after a 200ms deadline", d)
+	}
+	// Without a deadline, the Manager's timeout applies, also as DeadlineExceeded.
+	m = jsm.New(c, jsm.WithAPIPrefix("HOLE"), jsm.WithTimeout(200*time.Millisecond))
+	if _, err := m.AccountInfo(context.Background()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("AccountInfo past the Manager's timeout: %v", err)
+	}
+}
+
+// waitUntil polls cond for up to 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
