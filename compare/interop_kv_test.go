@@ -300,6 +300,29 @@ func TestKVAcrossClients(t *testing.T) {
 				t.Errorf("keys: %v, %v; want [a.b.c k1]", keys, err)
 			}
 
+			// A watcher started now gets the latest entry of every key the other client
+			// wrote, delete and purge markers included (ADR-8: last_per_subject), then
+			// the end-of-initial-values marker.
+			next2, stop2, err := r.watch(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop2()
+			var initial []kvEntry
+			for {
+				e, err := next2(ctx)
+				if err != nil {
+					t.Fatalf("initial values after %d: %v", len(initial), err)
+				}
+				if e == nil {
+					break
+				}
+				initial = append(initial, *e)
+			}
+			if diff := cmp.Diff([]kvEntry{all[1], all[2], all[4], all[6]}, initial); diff != "" {
+				t.Errorf("initial values of a new watcher (-want +got):\n%s", diff)
+			}
+
 			// Optimistic concurrency across clients: the reader updates on the writer's
 			// revision, and the writer's update on the stale revision fails.
 			rev, err := r.update(ctx, "k1", "v3", 2)

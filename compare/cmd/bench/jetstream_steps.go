@@ -51,29 +51,61 @@ type asyncPublisher[A any, F pubFuture[A]] struct {
 }
 
 // publishAll publishes n messages with p.publish, waits until none is pending and
-// returns the first failure any acknowledgement reports.
+// returns the first failure any acknowledgement reports. It holds only the futures
+// not yet resolved (about the client's window): after each publish it retires, without
+// waiting, those at the front that have their acknowledgement, so that the bench does
+// not keep n futures alive and charge their garbage collection to the client.
 func publishAll[A any, F pubFuture[A]](ctx context.Context, p asyncPublisher[A, F], n int) error {
-	futures := make([]F, n)
+	var inflight []F // oldest first
 	for i := range n {
 		f, err := p.publish()
 		if err != nil {
 			return fmt.Errorf("publish async %d: %w", i, err)
 		}
-		futures[i] = f
+		inflight = append(inflight, f)
+		for len(inflight) > 0 {
+			done, err := resolved[A](inflight[0], false)
+			if err != nil {
+				return err
+			}
+			if !done {
+				break
+			}
+			inflight = inflight[1:]
+		}
 	}
 	select {
 	case <-p.complete():
 	case <-ctx.Done():
 		return fmt.Errorf("waiting for acks: %w (%d pending)", ctx.Err(), p.pending())
 	}
-	for i, f := range futures {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return fmt.Errorf("publish async %d: %w", i, err)
+	for _, f := range inflight {
+		if _, err := resolved[A](f, true); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// resolved reports whether f has its outcome (waiting for it when wait is set) and the
+// error it reports.
+func resolved[A any, F pubFuture[A]](f F, wait bool) (bool, error) {
+	if wait {
+		select {
+		case <-f.Ok():
+			return true, nil
+		case err := <-f.Err():
+			return true, fmt.Errorf("publish async: %w", err)
+		}
+	}
+	select {
+	case <-f.Ok():
+		return true, nil
+	case err := <-f.Err():
+		return true, fmt.Errorf("publish async: %w", err)
+	default:
+		return false, nil
+	}
 }
 
 // publishSync publishes n messages one after another with publish, each waiting for its
