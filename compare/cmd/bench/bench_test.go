@@ -18,6 +18,11 @@ func TestWorkloadsSmoke(t *testing.T) {
 			s := testserver.Start(t, w.needsJetStream)
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
+			if w.needsJetStream {
+				if err := anchorStream(ctx, s.URL()); err != nil {
+					t.Fatal(err)
+				}
+			}
 			n := min(w.nShort, 2000)
 			if w.size >= 1<<20 {
 				n = 2 // the object workloads: 2 MiB

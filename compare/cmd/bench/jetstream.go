@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/natsactor/natsactor/jsm"
 )
 
 const (
@@ -135,3 +137,27 @@ const objectName = "blob"
 
 // errAckFloor reports a consumer whose acknowledgements did not all arrive.
 var errAckFloor = errors.New("ack floor below the last message")
+
+// anchorStream creates a small file stream that lives as long as the server, before any
+// run. It works around a race in nats-server 2.15.2 (server/stream.go, stream.stop with
+// the delete flag): after deleting a stream the server removes the account's "streams"
+// directory in a goroutine of its own when it looks empty, and a stream created at that
+// moment fails with "error creating store for stream" (mkdir: no such file or directory).
+// A run deletes its stream when it ends and the next run creates one at once; with the
+// anchor the directory is never empty. It is made with natsactor's jsm, outside any
+// timing, and serves both clients alike.
+func anchorStream(ctx context.Context, url string) error {
+	c, err := natsactorConnect(ctx, url, "anchor")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = c.Close() }()
+	if _, err := jsm.New(c).AddStream(ctx, jsm.StreamConfig{
+		Name:     "BENCH_ANCHOR",
+		Subjects: []string{"bench-anchor"},
+		Storage:  jsm.FileStorage,
+	}); err != nil {
+		return fmt.Errorf("anchor stream: %w", err)
+	}
+	return nil
+}

@@ -137,6 +137,12 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if w.needsJetStream {
+			if err := anchorStream(ctx, srv.url); err != nil {
+				srv.stop()
+				return fmt.Errorf("%s: %w", w.name, err)
+			}
+		}
 		line, err := runWorkload(ctx, cfg, w, srv.url)
 		srv.stop()
 		if err != nil {
