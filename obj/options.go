@@ -29,8 +29,9 @@ type PutOption func(*putOptions) error
 type putOptions struct{ window int }
 
 // AckWindow bounds how many chunks of the put wait for their acknowledgement at once
-// (the default keeps at most 8 MiB of chunks, and at most 64 chunks, in flight). The
-// put's memory is about n chunks.
+// (the default keeps at most 64 MiB of chunks, and at most 1024 chunks, in flight).
+// The chunks in flight cost the client no memory: each is copied to the connection as
+// it is published, and the put holds one chunk buffer.
 func AckWindow(n int) PutOption {
 	return func(o *putOptions) error {
 		if n < 1 || n > 4096 {

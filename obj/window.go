@@ -10,67 +10,59 @@ import (
 )
 
 // defaultWindowBytes bounds the chunk bytes a put has waiting for acknowledgements.
-const defaultWindowBytes = 8 << 20
+const defaultWindowBytes = 64 << 20
 
 // maxWindowChunks bounds the chunks a put has waiting for acknowledgements.
-const maxWindowChunks = 64
+const maxWindowChunks = 1024
 
 // ackWindow publishes the chunks of one put asynchronously and keeps at most its
-// capacity of them waiting for their acknowledgement. Each chunk's buffer comes back
-// for reuse once its acknowledgement came, so a put allocates at most a window of
-// buffers whatever the object's size. It is used by one goroutine.
+// capacity of them waiting for their acknowledgement. A publish copies the chunk into
+// the connection's outgoing buffer before it returns (a chunk is never re-sent: a
+// failed one fails the put), so one chunk buffer serves the whole put and the window
+// costs the client only its futures: the bytes in flight wait in the socket and the
+// server. It is used by one goroutine.
 type ackWindow struct {
 	j       *js.Client
 	ackWait time.Duration // bound of one acknowledgement's wait when ctx has no deadline
-	size    int           // chunk buffer size
 	cap     int
-	pending []pendingChunk // oldest first
-	free    [][]byte
-}
-
-type pendingChunk struct {
-	f   *js.PubAckFuture
-	buf []byte
+	pending []*js.PubAckFuture // oldest first
+	buf     []byte
 }
 
 func newAckWindow(j *js.Client, chunkSize, window int, ackWait time.Duration) *ackWindow {
 	if window <= 0 {
 		window = min(max(defaultWindowBytes/chunkSize, 2), maxWindowChunks)
 	}
-	return &ackWindow{j: j, ackWait: ackWait, size: chunkSize, cap: window}
+	return &ackWindow{j: j, ackWait: ackWait, cap: window, buf: make([]byte, chunkSize)}
 }
 
-// buffer returns a chunk buffer, waiting for the oldest acknowledgement first when the
-// window is full.
+// buffer returns the chunk buffer, waiting for the oldest acknowledgement first when
+// the window is full.
 func (w *ackWindow) buffer(ctx context.Context) ([]byte, error) {
 	if len(w.pending) >= w.cap {
 		if err := w.waitOldest(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if n := len(w.free); n > 0 {
-		b := w.free[n-1]
-		w.free = w.free[:n-1]
-		return b, nil
-	}
-	return make([]byte, w.size), nil
+	return w.buf, nil
 }
 
-// publish sends data (a buffer from buffer) to subject without waiting.
+// publish sends data (a buffer from buffer) to subject without waiting; data may be
+// overwritten once it returns.
 func (w *ackWindow) publish(ctx context.Context, subject string, data []byte) error {
 	f, err := w.j.PublishMsgAsync(&conn.Msg{Subject: subject, Data: data}, js.AsyncContext(ctx))
 	if err != nil {
 		return err
 	}
-	w.pending = append(w.pending, pendingChunk{f: f, buf: data[:cap(data)]})
+	w.pending = append(w.pending, f)
 	return nil
 }
 
 // waitOldest waits for the oldest acknowledgement: until it comes, ctx ends, or — when
 // ctx has no deadline — ackWait passed.
 func (w *ackWindow) waitOldest(ctx context.Context) error {
-	p := w.pending[0]
-	w.pending[0] = pendingChunk{}
+	f := w.pending[0]
+	w.pending[0] = nil
 	w.pending = w.pending[1:]
 	var timeout <-chan time.Time
 	if _, ok := ctx.Deadline(); !ok && w.ackWait > 0 {
@@ -79,10 +71,9 @@ func (w *ackWindow) waitOldest(ctx context.Context) error {
 		timeout = t.C
 	}
 	select {
-	case <-p.f.Ok():
-		w.free = append(w.free, p.buf)
+	case <-f.Ok():
 		return nil
-	case err := <-p.f.Err():
+	case err := <-f.Err():
 		return fmt.Errorf("nats: chunk not stored: %w", err)
 	case <-ctx.Done():
 		return ctx.Err()
@@ -106,10 +97,10 @@ func (w *ackWindow) flush(ctx context.Context) error {
 func (w *ackWindow) settle(d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
-	for _, p := range w.pending {
+	for _, f := range w.pending {
 		select {
-		case <-p.f.Ok():
-		case <-p.f.Err():
+		case <-f.Ok():
+		case <-f.Err():
 		case <-t.C:
 			return
 		}
