@@ -60,6 +60,26 @@ type objSide interface {
 	// links name to the bucket named bucket.
 	addLink(ctx context.Context, name, target string) (objInfo, error)
 	addBucketLink(ctx context.Context, name, bucket string) (objInfo, error)
+	// watch starts a watcher of the bucket; next returns its records, nil for the end
+	// of the initial values.
+	watch(ctx context.Context) (next func(context.Context) (*objInfo, error), stop func(), err error)
+}
+
+// nextInfo receives from a watcher's channel until ctx ends.
+func nextInfo[I any](ctx context.Context, c <-chan *I, conv func(*I) objInfo) (*objInfo, error) {
+	select {
+	case i, ok := <-c:
+		if !ok {
+			return nil, errors.New("watcher closed")
+		}
+		if i == nil {
+			return nil, nil
+		}
+		o := conv(i)
+		return &o, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 var errObjNotFound = errors.New("object not found")
@@ -180,6 +200,14 @@ func (s natsactorObj) addBucketLink(ctx context.Context, name, bucket string) (o
 	return natsactorObjInfo(i), nil
 }
 
+func (s natsactorObj) watch(ctx context.Context) (func(context.Context) (*objInfo, error), func(), error) {
+	w, err := s.s.Watch(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(ctx context.Context) (*objInfo, error) { return nextInfo(ctx, w.C(), natsactorObjInfo) }, w.Stop, nil
+}
+
 // natsgoObj is objSide over nats.go's jetstream.ObjectStore.
 type natsgoObj struct {
 	j jetstream.JetStream
@@ -297,6 +325,15 @@ func (s natsgoObj) addBucketLink(ctx context.Context, name, bucket string) (objI
 	return natsgoObjInfo(i), nil
 }
 
+func (s natsgoObj) watch(ctx context.Context) (func(context.Context) (*objInfo, error), func(), error) {
+	w, err := s.s.Watch(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	next := func(ctx context.Context) (*objInfo, error) { return nextInfo(ctx, w.Updates(), natsgoObjInfo) }
+	return next, func() { _ = w.Stop() }, nil
+}
+
 // objDirection is a (writer, reader) pair: create makes a bucket with the writer's
 // client, open opens one with the reader's.
 type objDirection struct {
@@ -384,6 +421,15 @@ func TestObjAcrossClients(t *testing.T) {
 			d.create(ctx, t, p, "other")
 			r := d.open(ctx, t, p, "interop")
 
+			next, stop, err := r.watch(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stop()
+			if i, err := next(ctx); err != nil || i != nil {
+				t.Fatalf("watch of an empty bucket: first %+v, %v; want the end-of-initial-values marker", i, err)
+			}
+
 			written := map[string]objInfo{}
 			for _, put := range puts {
 				i, err := w.put(ctx, put)
@@ -413,6 +459,17 @@ func TestObjAcrossClients(t *testing.T) {
 				}
 				if got.Description != put.Description || !cmp.Equal(got.Headers, put.Headers) || !cmp.Equal(got.Metadata, put.Metadata) {
 					t.Errorf("get %s: meta %+v, put %+v", put.Name, got, put)
+				}
+			}
+
+			// The reader's watcher saw every record the writer put.
+			for _, put := range puts {
+				i, err := next(ctx)
+				if err != nil || i == nil {
+					t.Fatalf("watch: %+v, %v", i, err)
+				}
+				if diff := cmp.Diff(written[put.Name], *i); diff != "" {
+					t.Errorf("watched record of %s (-writer +reader):\n%s", put.Name, diff)
 				}
 			}
 
