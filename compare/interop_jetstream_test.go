@@ -1,6 +1,7 @@
 package compare_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -42,6 +43,25 @@ func jsClients(t *testing.T) jsPair {
 		t.Fatalf("nats.go jetstream: %v", err)
 	}
 	return jsPair{a: a, aj: js.New(a), g: g, gj: gj}
+}
+
+// nextFrom receives one item from a watcher's channel, converted with conv; nil (and a
+// nil error) is the watcher's end-of-initial-values marker.
+func nextFrom[I comparable, O any](ctx context.Context, c <-chan I, conv func(I) O) (*O, error) {
+	select {
+	case i, ok := <-c:
+		if !ok {
+			return nil, errors.New("watcher closed")
+		}
+		var zero I
+		if i == zero {
+			return nil, nil
+		}
+		o := conv(i)
+		return &o, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // jsInteropMsgs is how many messages the JetStream interop tests publish.

@@ -85,21 +85,7 @@ func (s natsactorKV) watch(ctx context.Context) (func(context.Context) (*kvEntry
 	if err != nil {
 		return nil, nil, err
 	}
-	next := func(ctx context.Context) (*kvEntry, error) {
-		select {
-		case e, ok := <-w.C():
-			if !ok {
-				return nil, errors.New("natsactor watcher closed")
-			}
-			if e == nil {
-				return nil, nil
-			}
-			ke := natsactorEntry(e)
-			return &ke, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
+	next := func(ctx context.Context) (*kvEntry, error) { return nextFrom(ctx, w.C(), natsactorEntry) }
 	return next, w.Stop, nil
 }
 
@@ -159,21 +145,7 @@ func (s natsgoKV) watch(ctx context.Context) (func(context.Context) (*kvEntry, e
 	if err != nil {
 		return nil, nil, err
 	}
-	next := func(ctx context.Context) (*kvEntry, error) {
-		select {
-		case e, ok := <-w.Updates():
-			if !ok {
-				return nil, errors.New("nats.go watcher closed")
-			}
-			if e == nil {
-				return nil, nil
-			}
-			ke := natsgoEntry(e)
-			return &ke, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
+	next := func(ctx context.Context) (*kvEntry, error) { return nextFrom(ctx, w.Updates(), natsgoEntry) }
 	return next, func() { _ = w.Stop() }, nil
 }
 

@@ -65,23 +65,6 @@ type objSide interface {
 	watch(ctx context.Context) (next func(context.Context) (*objInfo, error), stop func(), err error)
 }
 
-// nextInfo receives from a watcher's channel until ctx ends.
-func nextInfo[I any](ctx context.Context, c <-chan *I, conv func(*I) objInfo) (*objInfo, error) {
-	select {
-	case i, ok := <-c:
-		if !ok {
-			return nil, errors.New("watcher closed")
-		}
-		if i == nil {
-			return nil, nil
-		}
-		o := conv(i)
-		return &o, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 var errObjNotFound = errors.New("object not found")
 
 // natsactorObj is objSide over natsactor's obj.Store.
@@ -205,7 +188,7 @@ func (s natsactorObj) watch(ctx context.Context) (func(context.Context) (*objInf
 	if err != nil {
 		return nil, nil, err
 	}
-	return func(ctx context.Context) (*objInfo, error) { return nextInfo(ctx, w.C(), natsactorObjInfo) }, w.Stop, nil
+	return func(ctx context.Context) (*objInfo, error) { return nextFrom(ctx, w.C(), natsactorObjInfo) }, w.Stop, nil
 }
 
 // natsgoObj is objSide over nats.go's jetstream.ObjectStore.
@@ -330,7 +313,7 @@ func (s natsgoObj) watch(ctx context.Context) (func(context.Context) (*objInfo, 
 	if err != nil {
 		return nil, nil, err
 	}
-	next := func(ctx context.Context) (*objInfo, error) { return nextInfo(ctx, w.Updates(), natsgoObjInfo) }
+	next := func(ctx context.Context) (*objInfo, error) { return nextFrom(ctx, w.Updates(), natsgoObjInfo) }
 	return next, func() { _ = w.Stop() }, nil
 }
 
