@@ -12,7 +12,7 @@ import (
 )
 
 // Per-key TTLs and limit markers (ADR-8 revision 7): a key one client creates with a
-// one-second TTL expires, and the other client's watcher gets the server's MaxAge
+// two-second TTL expires, and the other client's watcher gets the server's MaxAge
 // marker as a PURGE; its Get reports the key missing. A purge with a TTL made by one
 // client is a PURGE for the other. Buckets with limit markers made by either client
 // have the same stream configuration.
@@ -50,14 +50,16 @@ func TestKVKeyTTLAcrossClients(t *testing.T) {
 			if e, err := next(ctx); err != nil || e != nil {
 				t.Fatalf("watch of an empty bucket: %+v, %v", e, err)
 			}
-			rev, err := w.createTTL(ctx, "short", "gone soon", time.Second)
+			// Two seconds: long enough for the watcher to deliver the value before the
+			// server removes it.
+			rev, err := w.createTTL(ctx, "short", "gone soon", 2*time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if e, err := next(ctx); err != nil || e == nil || *e != (kvEntry{"short", "gone soon", rev, "PUT"}) {
 				t.Fatalf("watched create: %+v, %v", e, err)
 			}
-			// The server removes the value after a second and leaves a MaxAge marker.
+			// The server removes the value when its TTL ends and leaves a MaxAge marker.
 			e, err := next(ctx)
 			if err != nil || e == nil || e.Key != "short" || e.Op != "PURGE" || e.Value != "" || e.Revision <= rev {
 				t.Fatalf("watched expiry: %+v, %v; want a PURGE of short", e, err)
