@@ -99,7 +99,7 @@ func decodePubAck(resp *conn.Msg) (*PubAck, error) {
 		return nil, fmt.Errorf("%w: publish acknowledgement %q: %w", jsm.ErrBadResponse, resp.Data, err)
 	}
 	if r.Error != nil {
-		return nil, r.Error
+		return nil, pubAPIError(r.Error)
 	}
 	if r.Stream == "" {
 		return nil, fmt.Errorf("%w: publish acknowledgement without stream: %q", jsm.ErrBadResponse, resp.Data)
