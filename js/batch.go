@@ -162,9 +162,12 @@ func (b *Batch) Size() int {
 // deadline; later ones only queue the message unless BatchAckEvery says to wait. The
 // options are those of Publish that apply to one message of a batch: MsgID, MsgTTL,
 // ExpectStream, ExpectLastSeqPerSubject, ExpectLastSeqForSubject, Increment, and
-// ExpectLastSeq on the first message only; ExpectLastMsgID is refused. A stream that
-// answered the first message with an ordinary acknowledgement stored it alone (a
-// server without atomic batches): Add returns ErrNotSupported.
+// ExpectLastSeq on the first message only; ExpectLastMsgID is refused. The first
+// message is tried again when no stream answered, as Publish does
+// (WithPublishRetries, RetryAttempts, RetryWait); later ones are not, since the batch
+// is lost then. A stream that answered the first message with an ordinary
+// acknowledgement stored it alone (a server without atomic batches): Add returns
+// ErrNotSupported.
 func (b *Batch) Add(ctx context.Context, subject string, data []byte, opts ...PubOption) error {
 	_, err := b.send(ctx, &conn.Msg{Subject: subject, Data: data}, opts, "")
 	return err
@@ -287,9 +290,7 @@ func (b *Batch) send(ctx context.Context, m *conn.Msg, opts []PubOption, commit 
 		b.seq, b.last = seq, out.Subject
 		return nil, nil
 	}
-	rctx, cancel := b.j.withTimeout(ctx)
-	resp, err := b.j.c.RequestMsg(rctx, out)
-	cancel()
+	resp, err := b.request(ctx, out, o, seq == 1)
 	if err != nil {
 		if errors.Is(err, conn.ErrNoResponders) {
 			// Nothing captured the subject: the stream has none of this message.
@@ -315,6 +316,20 @@ func (b *Batch) send(ctx context.Context, m *conn.Msg, opts []PubOption, commit 
 	}
 	b.done = fmt.Errorf("%w: committed", ErrBatchClosed)
 	return &BatchAck{Stream: ack.Stream, Sequence: ack.Sequence, BatchID: ack.BatchID, BatchSize: int(ack.BatchSize), Domain: ack.Domain}, nil
+}
+
+// request sends out and waits for the answer. When retry is set (the first message,
+// which nothing can have staged when no stream answered) it tries again on the
+// server's 503 as Publish does.
+func (b *Batch) request(ctx context.Context, out *conn.Msg, o pubOptions, retry bool) (*conn.Msg, error) {
+	ctx, cancel := b.j.withTimeout(ctx)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		resp, err := b.j.c.RequestMsg(ctx, out)
+		if !retry || !errors.Is(err, conn.ErrNoResponders) || attempt >= o.retries || !sleepCtx(ctx, o.wait) {
+			return resp, err
+		}
+	}
 }
 
 // batchMsg returns a copy of m with the options' headers and those of message seq of

@@ -40,7 +40,8 @@ type pubAckResponse struct {
 // stream answers (the server's 503) it tries again, with the same Nats-Msg-Id, as
 // WithPublishRetries says, within the same deadline; then it returns
 // ErrNoStreamResponse. A failed expectation is the server's *jsm.APIError, such as
-// jsm.ErrWrongLastSequence.
+// jsm.ErrWrongLastSequence; refusals of counter messages also match the sentinels of
+// this package (ErrCounterNotEnabled, ErrCounterIncrMissing, ErrInvalidCounterIncr).
 func (j *Client) Publish(ctx context.Context, subject string, data []byte, opts ...PubOption) (*PubAck, error) {
 	return j.PublishMsg(ctx, &conn.Msg{Subject: subject, Data: data}, opts...)
 }
