@@ -112,8 +112,10 @@ func BatchMaxSize(n int) BatchOption {
 // the same subject, ExpectStream), de-duplication (MsgID), and whether a message went
 // missing. Commit returns the BatchAck, or the error that abandoned the whole batch.
 //
-// A Batch's methods may be called from several goroutines; messages are numbered in
-// the order the calls get to them. A call's error from before anything was sent (a bad
+// A Batch's methods may be called from several goroutines; they take turns (Discard
+// waits for a call in progress) and messages are numbered in the order the calls get
+// to them. A stream with NoAck answers nothing, so a first Add to it waits until its
+// ctx ends. A call's error from before anything was sent (a bad
 // option, subject or header, a ctx already done) leaves the batch as it was; any later
 // error ends it, and the following calls return ErrBatchClosed wrapping that error.
 // When the outcome of a message is unknown (ctx's end or a lost connection while

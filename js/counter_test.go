@@ -258,3 +258,41 @@ func TestParseCounter(t *testing.T) {
 		}
 	}
 }
+
+func TestCounterInBatch(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.stream(t, jsm.StreamConfig{Name: "CB", Subjects: []string{"CB.>"}, AllowMsgCounter: true, AllowAtomicPublish: true, Storage: jsm.MemoryStorage})
+	ctx := ctxT(t, 20*time.Second)
+
+	// Increments of one batch apply together, in order, also to the same counter.
+	b := e.j.NewBatch()
+	for _, d := range []int64{2, 3} {
+		if err := b.Add(ctx, "CB.a", nil, js.Increment(big.NewInt(d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Add(ctx, "CB.b", nil, js.Increment(big.NewInt(-1))); err != nil {
+		t.Fatal(err)
+	}
+	if ack, err := b.Commit(ctx, "CB.a", nil, js.Increment(big.NewInt(10))); err != nil || ack.BatchSize != 4 {
+		t.Fatalf("commit: %+v %v", ack, err)
+	}
+	if v, err := e.j.CounterValue(ctx, "CB", "CB.a"); err != nil || v.Int64() != 15 {
+		t.Fatalf("CB.a: %v %v", v, err)
+	}
+	if v, err := e.j.CounterValue(ctx, "CB", "CB.b"); err != nil || v.Int64() != -1 {
+		t.Fatalf("CB.b: %v %v", v, err)
+	}
+	// A message without an increment fails the whole batch.
+	b = e.j.NewBatch()
+	if err := b.Add(ctx, "CB.a", nil, js.Increment(big.NewInt(100))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Commit(ctx, "CB.a", nil); !errors.Is(err, js.ErrCounterIncrMissing) {
+		t.Fatalf("commit without an increment: %v", err)
+	}
+	if v, err := e.j.CounterValue(ctx, "CB", "CB.a"); err != nil || v.Int64() != 15 {
+		t.Fatalf("CB.a after the failed batch: %v %v", v, err)
+	}
+}
