@@ -2,9 +2,11 @@ package jsm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"maps"
+	"time"
 )
 
 // AddStream creates a stream, or returns the existing one when a stream of that name
@@ -12,9 +14,38 @@ import (
 // ErrStreamNameInUse; a configuration the server rejects gives its *APIError as it
 // came. It blocks until the server answers, ctx ends, or the Manager's timeout passes
 // when ctx has no deadline.
+//
+// A server that has just deleted the account's last stream removes the account's
+// streams directory in the background, and a create racing with that removal fails
+// with "error creating store for stream" (err_code 10049) although nothing is wrong.
+// AddStream retries that answer a few times, within ctx, before returning it.
 func (m *Manager) AddStream(ctx context.Context, cfg StreamConfig) (*StreamInfo, error) {
-	return m.putStream(ctx, "STREAM.CREATE.", cfg)
+	wait := storeRetryFirst
+	for attempt := 1; ; attempt++ {
+		info, err := m.putStream(ctx, "STREAM.CREATE.", cfg)
+		if attempt == storeRetries || !errors.Is(err, errStoreFailed) {
+			return info, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+		wait *= 2
+	}
 }
+
+// storeRetries and storeRetryFirst bound AddStream's retries of errStoreFailed: five
+// attempts over about 150 ms, far longer than the server's directory removal takes.
+const (
+	storeRetries    = 5
+	storeRetryFirst = 10 * time.Millisecond
+)
+
+// errStoreFailed matches the server's "error creating store for stream" (10049).
+var errStoreFailed = &APIError{ErrCode: 10049}
 
 // UpdateStream changes the configuration of an existing stream (ErrStreamNotFound when
 // there is none). It blocks as AddStream does.
