@@ -106,6 +106,11 @@ func (c *Conn) connectFirst(ctx context.Context, pool *serverPool) (*handshake, 
 		if err == nil {
 			return hs, nil
 		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			// The cancel interrupted the handshake through a socket deadline, which
+			// reads as an i/o timeout: say it was ctx.
+			return nil, fmt.Errorf("%w: connecting to %s: %w", ctxErr, s.url.Redacted(), err)
+		}
 		c.log.Debug("connect failed", "server", s.url.Redacted(), "err", err)
 		lastErr = err
 	}
