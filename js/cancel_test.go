@@ -21,10 +21,8 @@ package js_test
 //	(*Msg).AckNext                            covered: the next message never comes
 //	(*PullConsumer).Consume                   its ctx bounds a set-up that does no I/O; only an
 //	                                          already cancelled ctx is checked
-//	(*PullConsumer).Messages                  not covered: a cancelled ctx ends the iteration
-//	                                          without yielding ctx's error (pull_actor.go,
-//	                                          Messages' ctx.Done case); see
-//	                                          /tmp/cancel-messages.patch
+//	(*PullConsumer).Messages                  covered in pull_test.go (TestMessagesIterator):
+//	                                          a cancel is yielded as the last pair
 //
 // A publish or a consumer creation the server already got cannot be undone by the cancel:
 // a swallowed request is one the server never saw, so nothing may be left behind.

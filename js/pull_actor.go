@@ -67,7 +67,8 @@ func (p *PullConsumer) Consume(ctx context.Context, handler func(*Msg), opts ...
 
 // Messages iterates over the consumer's messages as Consume would deliver them, until
 // the loop stops, ctx ends, or the consumer ends; an error that ends the consumer is
-// yielded as the last pair. Messages received but not yielded when the iteration stops
+// yielded as the last pair, and so is context.Canceled when ctx is cancelled (ctx's
+// deadline ends the iteration without an error, as RequestMany's does). Messages received but not yielded when the iteration stops
 // are delivered again by the server after the ack wait.
 func (p *PullConsumer) Messages(ctx context.Context, opts ...PullOption) iter.Seq2[*Msg, error] {
 	return func(yield func(*Msg, error) bool) {
@@ -102,6 +103,11 @@ func (p *PullConsumer) Messages(ctx context.Context, opts ...PullOption) iter.Se
 				}
 				return
 			case <-ctx.Done():
+				// As RequestMany: a deadline is a normal end, a cancel is the caller's
+				// to see.
+				if err := ctx.Err(); errors.Is(err, context.Canceled) {
+					yield(nil, err)
+				}
 				return
 			}
 		}

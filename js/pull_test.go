@@ -258,6 +258,19 @@ func TestMessagesIterator(t *testing.T) {
 	for m, err := range pc.Messages(short) {
 		t.Fatalf("unexpected %v %v", m, err)
 	}
+	// A third, cancelled while it waits: the cancel is yielded, once, as the last pair.
+	cctx, ccancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, ccancel)
+	var got []error
+	for m, err := range pc.Messages(cctx) {
+		if m != nil {
+			t.Fatalf("unexpected message %q", m.Data)
+		}
+		got = append(got, err)
+	}
+	if len(got) != 1 || !errors.Is(got[0], context.Canceled) {
+		t.Fatalf("cancelled iteration yielded %v, want one context.Canceled", got)
+	}
 }
 
 // Consume survives a server restart: what was published before and after arrives.
