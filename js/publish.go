@@ -95,6 +95,9 @@ func decodePubAck(resp *conn.Msg) (*PubAck, error) {
 	} else if code != 0 && len(resp.Data) == 0 {
 		return nil, fmt.Errorf("%w: status %d %s", jsm.ErrBadResponse, code, desc)
 	}
+	if ack, ok := parsePubAck(resp.Data); ok {
+		return &ack, nil
+	}
 	var r pubAckResponse
 	if err := json.Unmarshal(resp.Data, &r); err != nil {
 		return nil, fmt.Errorf("%w: publish acknowledgement %q: %w", jsm.ErrBadResponse, resp.Data, err)
