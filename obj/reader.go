@@ -91,6 +91,15 @@ func (o *Object) Read(p []byte) (int, error) {
 		}
 		select {
 		case pg, ok := <-o.pages:
+			if !ok && o.ctx.Err() != nil {
+				// The fetcher stopped for the ctx, not at the end: say so rather than
+				// count the chunks it never fetched as missing.
+				if o.isClosed.Load() {
+					return 0, ErrObjectClosed
+				}
+				o.err = o.ctx.Err()
+				return 0, o.err
+			}
 			if !ok {
 				o.err = o.finish()
 				o.stop()
