@@ -1,0 +1,305 @@
+package chaos_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
+	"github.com/natsactor/natsactor/js"
+	"github.com/natsactor/natsactor/jsm"
+	"github.com/natsactor/natsactor/kv"
+)
+
+// TestChaosRestartOneAtATime restarts one random member of a 3-node cluster every
+// 1–3 s while the workload runs (see runChaos).
+func TestChaosRestartOneAtATime(t *testing.T) {
+	runChaos(t, func(t *testing.T, cl *natstest.Cluster, rng *rand.Rand) string {
+		i := rng.IntN(3)
+		cl.Restart(t, i)
+		return cl.Server(i).Name()
+	})
+}
+
+// TestChaosRestartAllAtOnce shuts every member down, then starts them all again, every
+// 1–3 s while the workload runs (see runChaos).
+func TestChaosRestartAllAtOnce(t *testing.T) {
+	runChaos(t, func(t *testing.T, cl *natstest.Cluster, _ *rand.Rand) string {
+		var wg sync.WaitGroup
+		for _, s := range cl.Servers() {
+			wg.Go(s.Shutdown)
+		}
+		wg.Wait()
+		for _, s := range cl.Servers() {
+			s.Restart(t)
+		}
+		cl.WaitReady(t)
+		return "all"
+	})
+}
+
+// chaosDuration is how long the servers are restarted: 30 s, or 8 s with -short (still
+// several restarts).
+func chaosDuration() time.Duration {
+	if testing.Short() {
+		return 8 * time.Second
+	}
+	return 30 * time.Second
+}
+
+// runChaos runs, on a 3-node cluster, (a) a publisher to an R3 stream with a unique
+// Nats-Msg-Id per number, retrying each number until it is acknowledged; (b) a durable
+// pull consumer acking everything; (c) an ordered consumer; (d) a KV writer and a
+// watcher of its R3 bucket — while restart breaks the cluster every 1–3 s. At the end:
+// every acknowledged publish is in the stream, the pull consumer saw each at least once,
+// the ordered consumer saw the whole stream once and in order, and the watcher's view
+// equals the bucket.
+func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Rand) string) {
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(uint64(seed), 0))
+	cl := natstest.StartCluster(t, 3, natstest.JetStream())
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	c, err := conn.Connect(ctx, cl.URLs(), conn.WithName("chaos"), conn.WithReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	j := js.New(c)
+	m := j.Manager()
+	if _, err := m.AddStream(ctx, jsm.StreamConfig{Name: "CHAOS", Subjects: []string{"chaos.>"},
+		Replicas: 3, Duplicates: 10 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	bucket, err := kv.Create(ctx, j, kv.Config{Bucket: "chaos", Replicas: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var acked, pulled, ordered counts
+	var published, retried, duplicates, orderErrs atomic.Int64
+	var lastOrdered atomic.Uint64
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	closeStop := func() { stopOnce.Do(func() { close(stop) }) }
+	var wg sync.WaitGroup
+	// However the test ends, the workload's goroutines end before it returns: closing
+	// the connection ends the consumers' and the watcher's channels.
+	defer func() {
+		closeStop()
+		c.Close()
+		wg.Wait()
+	}()
+
+	// (a) the publisher: number n is retried with the same Msg-Id until acknowledged.
+	wg.Go(func() {
+		for n := 0; ; n++ {
+			published.Add(1)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+				ack, err := j.Publish(pctx, "chaos."+strconv.Itoa(n%16), []byte(strconv.Itoa(n)), js.MsgID("m-"+strconv.Itoa(n)))
+				pcancel()
+				if err == nil {
+					acked.add(n)
+					if ack.Duplicate {
+						duplicates.Add(1)
+					}
+					break
+				}
+				retried.Add(1)
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	})
+
+	// (b) the durable pull consumer.
+	var pc *js.PullConsumer
+	waitFor(t, 30*time.Second, "the durable pull consumer", func() error {
+		pc, err = j.PullSubscribe(ctx, "chaos.>", "proc", js.AckWait(3*time.Second))
+		return err
+	})
+	defer pc.Stop()
+	if err := pc.Consume(ctx, func(msg *js.Msg) {
+		n, err := strconv.Atoi(string(msg.Data))
+		if err != nil {
+			t.Errorf("pull: payload %q", msg.Data)
+			return
+		}
+		pulled.add(n)
+		msg.Ack()
+	}, js.PullHeartbeat(500*time.Millisecond), js.PullExpiry(2*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+
+	// (c) the ordered consumer: stream sequences 1, 2, 3, ... with nothing skipped.
+	var oc *js.OrderedConsumer
+	waitFor(t, 30*time.Second, "the ordered consumer", func() error {
+		oc, err = j.OrderedConsumer(ctx, "chaos.>", js.IdleHeartbeat(500*time.Millisecond))
+		return err
+	})
+	defer oc.Stop()
+	wg.Go(func() {
+		for msg := range oc.C() {
+			md, err := msg.Metadata()
+			n, err2 := strconv.Atoi(string(msg.Data))
+			if err != nil || err2 != nil {
+				orderErrs.Add(1)
+				continue
+			}
+			if prev := lastOrdered.Swap(md.Sequence.Stream); md.Sequence.Stream != prev+1 {
+				orderErrs.Add(1)
+				t.Errorf("ordered: stream sequence %d after %d", md.Sequence.Stream, prev)
+			}
+			ordered.add(n)
+		}
+	})
+
+	// (d) the KV writer and the watcher.
+	var puts, putFails atomic.Int64
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			pctx, pcancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := bucket.Put(pctx, fmt.Sprintf("k%02d", i%24), []byte(strconv.Itoa(i)))
+			pcancel()
+			if err != nil {
+				putFails.Add(1)
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			puts.Add(1)
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	w, err := bucket.WatchAll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	var viewMu sync.Mutex
+	view := map[string][]byte{}
+	wg.Go(func() {
+		for e := range w.C() {
+			if e == nil {
+				continue
+			}
+			viewMu.Lock()
+			if e.Operation == kv.OpPut {
+				view[e.Key] = e.Value
+			} else {
+				delete(view, e.Key)
+			}
+			viewMu.Unlock()
+		}
+	})
+
+	// The chaos.
+	restarts := 0
+	for end := time.Now().Add(chaosDuration()); time.Now().Before(end); {
+		time.Sleep(time.Second + time.Duration(rng.Int64N(int64(2*time.Second))))
+		who := restart(t, cl, rng)
+		restarts++
+		d, _ := acked.stats()
+		t.Logf("restart %d (%s): %d acknowledged so far", restarts, who, d)
+	}
+	closeStop()
+	cl.WaitReady(t)
+
+	// Everything acknowledged reaches both consumers; the stream holds nothing else.
+	waitFor(t, 90*time.Second, "the pull consumer to see every acknowledged publish", func() error {
+		if miss := pulled.missing(&acked); len(miss) > 0 {
+			return fmt.Errorf("missing %v", miss)
+		}
+		return nil
+	})
+	var si *jsm.StreamInfo
+	waitFor(t, 90*time.Second, "the ordered consumer to reach the end of the stream", func() error {
+		si, err = m.StreamInfo(ctx, "CHAOS")
+		if err != nil {
+			return err
+		}
+		if got := lastOrdered.Load(); got != si.State.LastSeq {
+			return fmt.Errorf("ordered at %d, stream ends at %d", got, si.State.LastSeq)
+		}
+		return nil
+	})
+	if miss := ordered.missing(&acked); len(miss) > 0 {
+		t.Errorf("acknowledged publishes not in the stream (ordered consumer): %v", miss)
+	}
+	nOrdered, extraOrdered := ordered.stats()
+	if extraOrdered > 0 || uint64(nOrdered) != si.State.Msgs || si.State.Msgs != si.State.LastSeq {
+		t.Errorf("ordered consumer saw %d distinct numbers (%d repeats); stream holds %d messages up to sequence %d",
+			nOrdered, extraOrdered, si.State.Msgs, si.State.LastSeq)
+	}
+	if orderErrs.Load() > 0 {
+		t.Errorf("ordered consumer: %d out-of-order or unreadable messages", orderErrs.Load())
+	}
+
+	// The watcher's final view equals the bucket.
+	waitFor(t, 90*time.Second, "the watcher's view to equal the bucket", func() error {
+		want := map[string][]byte{}
+		for k, err := range bucket.Keys(ctx) {
+			if err != nil {
+				return err
+			}
+			e, err := bucket.Get(ctx, k)
+			if err != nil {
+				return err
+			}
+			want[k] = e.Value
+		}
+		viewMu.Lock()
+		defer viewMu.Unlock()
+		if len(want) != len(view) {
+			return fmt.Errorf("bucket has %d keys, watcher %d", len(want), len(view))
+		}
+		for k, v := range want {
+			if !bytes.Equal(view[k], v) {
+				return fmt.Errorf("%s: bucket %q, watcher %q", k, v, view[k])
+			}
+		}
+		return nil
+	})
+
+	nAcked, _ := acked.stats()
+	nPulled, redelivered := pulled.stats()
+	t.Logf("restarts %d; published %d, acked %d, retried %d, duplicates %d; pull delivered %d (+%d redeliveries); ordered %d; stream %d msgs; kv puts %d (failed %d)",
+		restarts, published.Load(), nAcked, retried.Load(), duplicates.Load(), nPulled, redelivered,
+		nOrdered, si.State.Msgs, puts.Load(), putFails.Load())
+	if nAcked < 10 || puts.Load() < 10 {
+		t.Errorf("too little work got through the chaos to prove anything: %d acked, %d kv puts", nAcked, puts.Load())
+	}
+}
+
+// waitFor polls cond until it returns nil, failing the test with its last error after d.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %v", what, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
