@@ -27,8 +27,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/internal/natstest"
 )
@@ -63,27 +61,11 @@ func cancelMidFlight(t *testing.T, blocked <-chan struct{}, call func(ctx contex
 	}
 }
 
-// serverSubs returns the number of subscriptions the server holds for the client named name.
-func serverSubs(t *testing.T, s *natstest.Server, name string) int {
-	t.Helper()
-	cz, err := s.Server().Connz(&server.ConnzOptions{Subscriptions: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ci := range cz.Conns {
-		if ci.Name == name {
-			return int(ci.NumSubs)
-		}
-	}
-	t.Fatalf("no client named %q on the server", name)
-	return 0
-}
-
 // waitServerSubs waits until the server holds want subscriptions for the client named name.
 func waitServerSubs(t *testing.T, s *natstest.Server, name string, want int) {
 	t.Helper()
 	eventually(t, 5*time.Second, fmt.Sprintf("%d server subscriptions for %s", want, name), func() bool {
-		return serverSubs(t, s, name) == want
+		return s.ClientSubs(t, name) == want
 	})
 }
 
@@ -140,7 +122,7 @@ func TestCancelRequests(t *testing.T) {
 			if _, err := c.Request(testCtx(t, 5*time.Second), "echo."+name, nil); err != nil {
 				t.Fatal(err)
 			}
-			base := serverSubs(t, s, cname)
+			base := s.ClientSubs(t, cname)
 			subject := "hole." + name
 			got := blackHole(t, s, subject)
 			cancelMidFlight(t, got, func(ctx context.Context) error { return call(ctx, c, subject) })
@@ -197,7 +179,7 @@ func TestCancelDrains(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Flush(testCtx(t, 5*time.Second))
-			base := serverSubs(t, s, cname)
+			base := s.ClientSubs(t, cname)
 			for range 3 {
 				c.Publish("drain.cancel."+name, nil)
 			}
@@ -206,7 +188,7 @@ func TestCancelDrains(t *testing.T) {
 			// Drain waits for the handler once its UNSUB is confirmed; the server dropping
 			// the subscription is the sign it got there.
 			go func() {
-				for serverSubs(t, s, cname) != base-1 {
+				for s.ClientSubs(t, cname) != base-1 {
 					time.Sleep(2 * time.Millisecond)
 				}
 				close(blocked)

@@ -37,8 +37,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
@@ -84,22 +82,6 @@ func newCancelEnv(t *testing.T, s *natstest.Server, name string) *cancelEnv {
 	}
 	px.Flush(ctxT(t, 5*time.Second))
 	return e
-}
-
-// clientSubs returns the number of subscriptions the server holds for the client named name.
-func clientSubs(t *testing.T, s *natstest.Server, name string) int {
-	t.Helper()
-	cz, err := s.Server().Connz(&server.ConnzOptions{Subscriptions: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ci := range cz.Conns {
-		if ci.Name == name {
-			return int(ci.NumSubs)
-		}
-	}
-	t.Fatalf("no client named %q", name)
-	return 0
 }
 
 func (e *cancelEnv) consumers(t *testing.T) int {
@@ -323,7 +305,7 @@ func TestCancelMidFlight(t *testing.T) {
 			if err := e.c.Flush(ctxT(t, 5*time.Second)); err != nil {
 				t.Fatal(err)
 			}
-			subs, consumers := clientSubs(t, s, tc.name), e.consumers(t)
+			subs, consumers := s.ClientSubs(t, tc.name), e.consumers(t)
 			e.arrived.Store(0)
 			e.stall.Store(tc.stall)
 			blocked := tc.blocked
@@ -366,7 +348,7 @@ func TestCancelMidFlight(t *testing.T) {
 				e.release()
 			}
 			want := subs + tc.subsDelta
-			waitFor(t, 10*time.Second, fmt.Sprintf("%d server subscriptions", want), func() bool { return clientSubs(t, s, tc.name) == want })
+			waitFor(t, 10*time.Second, fmt.Sprintf("%d server subscriptions", want), func() bool { return s.ClientSubs(t, tc.name) == want })
 			if tc.noConsumer {
 				if n := e.consumers(t); n != consumers {
 					t.Fatalf("%d consumers after the cancel, %d before", n, consumers)

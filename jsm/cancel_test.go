@@ -27,8 +27,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/jsm"
@@ -42,22 +40,6 @@ func firstErr[T any](seq iter.Seq2[T, error]) error {
 		}
 	}
 	return errors.New("the iteration ended without an error")
-}
-
-// clientSubs returns the number of subscriptions the server holds for the client named name.
-func clientSubs(t *testing.T, s *natstest.Server, name string) int {
-	t.Helper()
-	cz, err := s.Server().Connz(&server.ConnzOptions{Subscriptions: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ci := range cz.Conns {
-		if ci.Name == name {
-			return int(ci.NumSubs)
-		}
-	}
-	t.Fatalf("no client named %q", name)
-	return 0
 }
 
 func TestCancelMidFlight(t *testing.T) {
@@ -124,7 +106,7 @@ func TestCancelMidFlight(t *testing.T) {
 			if _, err := jsm.New(c).AccountInfo(testCtx(t)); err != nil {
 				t.Fatal(err)
 			}
-			base := clientSubs(t, s, cname)
+			base := s.ClientSubs(t, cname)
 
 			hole := connect(t, s)
 			var arrived atomic.Int64
@@ -153,7 +135,7 @@ func TestCancelMidFlight(t *testing.T) {
 			case <-time.After(2 * time.Second):
 				t.Fatal("cancelled call still blocked after 2s")
 			}
-			waitUntil(t, fmt.Sprintf("%d server subscriptions", base), func() bool { return clientSubs(t, s, cname) == base })
+			waitUntil(t, fmt.Sprintf("%d server subscriptions", base), func() bool { return s.ClientSubs(t, cname) == base })
 		})
 	}
 }

@@ -21,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
@@ -132,7 +130,7 @@ func TestCancelMidFlight(t *testing.T) {
 		if err := hole.Flush(ctxT(t, 10*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		base := serverSubs(t, s, cname)
+		base := s.ClientSubs(t, cname)
 
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -154,7 +152,7 @@ func TestCancelMidFlight(t *testing.T) {
 			t.Fatal("cancelled call still blocked after 2s")
 		}
 		waitFor(t, 10*time.Second, "the server's subscriptions back to the baseline", func() bool {
-			return serverSubs(t, s, cname) == base
+			return s.ClientSubs(t, cname) == base
 		})
 	}
 	for name, f := range apiCalls {
@@ -163,20 +161,4 @@ func TestCancelMidFlight(t *testing.T) {
 	for name, f := range bucketCalls {
 		t.Run(name, func(t *testing.T) { run(t, name, f, true) })
 	}
-}
-
-// serverSubs returns the number of subscriptions the server holds for the client named name.
-func serverSubs(t *testing.T, s *natstest.Server, name string) int {
-	t.Helper()
-	cz, err := s.Server().Connz(&server.ConnzOptions{Subscriptions: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ci := range cz.Conns {
-		if ci.Name == name {
-			return int(ci.NumSubs)
-		}
-	}
-	t.Fatalf("no client named %q", name)
-	return 0
 }
