@@ -24,6 +24,13 @@
 // not acknowledged (it may have vanished past its inactive threshold while the client
 // was away), and ends with ErrConsumerDeleted when a durable one is gone.
 //
+// Beyond single publishes, servers 2.12 and newer store an atomic batch (ADR-50) all
+// or nothing: NewBatch, then Add for each message and Commit with the last, or
+// PublishBatch for a slice; the stream needs AllowAtomicPublish. A stream with
+// AllowMsgCounter keeps counters (ADR-49): Incr (or Publish with Increment) adds to
+// the counter at a subject, Counter and Counters read totals. Older servers answer
+// these calls with ErrNotSupported.
+//
 // Calls that wait take a ctx first; a ctx without deadline is bounded by the
 // JetStream API timeout of the Client's Manager (5 s by default). A ctx given to a
 // call that starts long-lived work (Subscribe, PullSubscribe, Consume) bounds the
