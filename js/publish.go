@@ -62,6 +62,11 @@ func (j *Client) PublishMsg(ctx context.Context, m *conn.Msg, opts ...PubOption)
 			return decodePubAck(resp)
 		}
 		if !errors.Is(err, conn.ErrNoResponders) {
+			if attempt > 0 && ctx.Err() != nil {
+				// ctx ended during a retry: what the caller needs to know is that no
+				// stream answered, as when it ends between two attempts.
+				return nil, fmt.Errorf("%w on %s: %w", ErrNoStreamResponse, m.Subject, err)
+			}
 			return nil, err
 		}
 		if attempt >= o.retries {
