@@ -26,10 +26,12 @@ func TestClusterDiscoveryAndFailover(t *testing.T) {
 	var got atomic.Int64
 	c.Subscribe("fo", conn.WithHandler(func(*conn.Msg) { got.Add(1) }))
 	c.Flush(ctx)
-	// The handshake INFO lists the other two; a connection given one URL knows three.
-	if n := len(c.ServerInfo().ConnectURLs); n != 3 {
-		t.Fatalf("connect_urls %v", c.ServerInfo().ConnectURLs)
-	}
+	// The server's INFO lists all three, a connection given one URL learns the other
+	// two: at the handshake, or by a later INFO when the routes' gossip of client URLs
+	// reached its server after the cluster was whole.
+	eventually(t, 10*time.Second, "connect_urls of all three servers", func() bool {
+		return len(c.ServerInfo().ConnectURLs) == 3
+	})
 	first.Shutdown()
 	ev.wait(t, conn.EventDisconnected, 5*time.Second)
 	e := ev.wait(t, conn.EventReconnected, 10*time.Second)
