@@ -259,6 +259,11 @@ func (l *pullLoop) receive(m *conn.Msg) error {
 		l.report(st.err())
 		l.settle(st)
 		l.schedule()
+		if st.code == statusNoResp {
+			// Nothing serves the consumer's pull subject: a pull sent after the consumer
+			// was deleted gets this instead of 409 Consumer Deleted. Find out which.
+			l.checkConsumer()
+		}
 		return nil
 	}
 	return st.err()
@@ -352,13 +357,20 @@ func (l *pullLoop) checkHeartbeat() {
 	if err := l.pull(); err != nil {
 		return
 	}
-	if !l.checking && l.c.IsConnected() {
-		l.checking = true
-		go func() {
-			_, err := l.pc.j.m.ConsumerInfo(context.Background(), l.pc.stream, l.pc.name)
-			l.infoc <- err
-		}()
+	l.checkConsumer()
+}
+
+// checkConsumer asks, one question at a time, whether the consumer still exists; the
+// answer comes back on infoc (buffered, so the goroutine ends even if the loop has).
+func (l *pullLoop) checkConsumer() {
+	if l.checking || !l.c.IsConnected() {
+		return
 	}
+	l.checking = true
+	go func() {
+		_, err := l.pc.j.m.ConsumerInfo(context.Background(), l.pc.stream, l.pc.name)
+		l.infoc <- err
+	}()
 }
 
 // autoProgress sends +WPI for m every half ack wait while its handler runs and m is not

@@ -376,6 +376,33 @@ func TestConsumeConsumerDeleted(t *testing.T) {
 	}
 }
 
+// A consumer deleted before Consume starts: its pulls get 503 no responders, never 409
+// Consumer Deleted, and the loop finds out by asking for the consumer.
+func TestConsumeConsumerDeletedBeforeStart(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.stream(t, jsm.StreamConfig{Name: "DB", Subjects: []string{"db.>"}})
+	pc, err := e.j.PullSubscribe(ctxT(t, 5*time.Second), "db.>", "proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.j.Manager().DeleteConsumer(ctxT(t, 5*time.Second), "DB", "proc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.Consume(context.Background(), func(m *js.Msg) { m.Ack() }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-pc.Done():
+	case <-time.After(10 * time.Second):
+		pc.Stop()
+		t.Fatal("consume did not end: the consumer was deleted before it started")
+	}
+	if !errors.Is(pc.Err(), js.ErrConsumerDeleted) {
+		t.Fatalf("err %v", pc.Err())
+	}
+}
+
 func TestConsumeStopFromHandler(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
