@@ -3,10 +3,13 @@ package js_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
 )
@@ -210,5 +213,52 @@ func TestSubscribeOrdered(t *testing.T) {
 	<-sub.Done()
 	if _, ok := <-sub.C(); ok {
 		t.Fatal("C open after Unsubscribe")
+	}
+}
+
+// A heartbeat carrying Nats-Consumer-Stalled is answered on the subject it names, and
+// delivery goes on. The server sends it when a flow-control reply went missing; here a
+// raw client sends it to the deliver subject, as the server would.
+func TestPushStalledHeartbeatAnswered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.stream(t, jsm.StreamConfig{Name: "PS", Subjects: []string{"ps.>"}})
+	sub, err := e.j.Subscribe(ctxT(t, 5*time.Second), "ps.>", js.EnableFlowControl(), js.IdleHeartbeat(time.Second), js.AckNone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	ci := consumerInfo(t, e.j, "PS", sub.Consumer())
+	answered := make(chan struct{}, 1)
+	watch := connect(t, e.s.URL())
+	if _, err := watch.Subscribe("stall.answer", conn.WithHandler(func(*conn.Msg) {
+		select {
+		case answered <- struct{}{}:
+		default:
+		}
+	})); err != nil {
+		t.Fatal(err)
+	}
+	watch.Flush(ctxT(t, 5*time.Second))
+
+	raw, err := net.Dial("tcp", e.s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	hdr := "NATS/1.0 100 Idle Heartbeat\r\nNats-Consumer-Stalled: stall.answer\r\n\r\n"
+	fmt.Fprintf(raw, "CONNECT {\"verbose\":false,\"headers\":true}\r\nHPUB %s %d %d\r\n%s\r\nPING\r\n",
+		ci.Config.DeliverSubject, len(hdr), len(hdr), hdr)
+	select {
+	case <-answered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stalled heartbeat was not answered")
+	}
+	if _, err := e.j.Publish(ctxT(t, 5*time.Second), "ps.a", []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sub.Next(ctxT(t, 5*time.Second))
+	if err != nil || string(m.Data) != "after" {
+		t.Fatalf("delivery after the stalled heartbeat: %v %v", m, err)
 	}
 }
