@@ -86,12 +86,20 @@ func TestOrderedConsumerServerRestart(t *testing.T) {
 	}
 	defer oc.Stop()
 	next := oc.Next
+	// restart restarts the server and waits until the client is on the new one: a
+	// publish written to the old socket in the instant before the client saw it close
+	// is lost with the socket, and the test's publishes are not what is under test.
+	restart := func() {
+		before := e.c.Stats().Reconnects
+		e.s.Restart(t)
+		waitFor(t, 10*time.Second, "the client to reconnect", func() bool { return e.c.Stats().Reconnects > before })
+	}
 	expectInOrder(t, next, 1, 100)
-	e.s.Restart(t)
+	restart()
 	expectInOrder(t, next, 101, 200)
 	e.fillData(t, "or.a", 201, 250)
 	expectInOrder(t, next, 201, 250)
-	e.s.Restart(t)
+	restart()
 	e.fillData(t, "or.a", 251, 260)
 	expectInOrder(t, next, 251, 260)
 	short, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
