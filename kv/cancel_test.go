@@ -132,25 +132,7 @@ func TestCancelMidFlight(t *testing.T) {
 		}
 		base := s.ClientSubs(t, cname)
 
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		res := make(chan error, 1)
-		go func() { res <- f(ctx, j, b) }()
-		waitFor(t, 10*time.Second, "the request to arrive", func() bool { return arrived.Load() > 0 })
-		select {
-		case err := <-res:
-			t.Fatalf("returned with its request unanswered: %v", err)
-		default:
-		}
-		cancel()
-		select {
-		case err := <-res:
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("cancelled call returned %v, want context.Canceled", err)
-			}
-		case <-time.After(2 * time.Second):
-			t.Fatal("cancelled call still blocked after 2s")
-		}
+		natstest.CancelWhileBlocked(t, func() bool { return arrived.Load() > 0 }, func(ctx context.Context) error { return f(ctx, j, b) })
 		waitFor(t, 10*time.Second, "the server's subscriptions back to the baseline", func() bool {
 			return s.ClientSubs(t, cname) == base
 		})

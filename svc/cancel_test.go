@@ -22,31 +22,6 @@ import (
 	"github.com/natsactor/natsactor/svc"
 )
 
-// cancelWhile runs call, waits until blocked reports true, cancels, and checks that the
-// call returns context.Canceled within 2 s.
-func cancelWhile(t *testing.T, blocked func() bool, call func(ctx context.Context) error) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	res := make(chan error, 1)
-	go func() { res <- call(ctx) }()
-	waitFor(t, "the call to block", blocked)
-	select {
-	case err := <-res:
-		t.Fatalf("returned before the cancel: %v", err)
-	default:
-	}
-	cancel()
-	select {
-	case err := <-res:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("cancelled call returned %v, want context.Canceled", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("cancelled call still blocked after 2s")
-	}
-}
-
 func TestCancelDiscovery(t *testing.T) {
 	t.Parallel()
 	for name, call := range map[string]func(ctx context.Context, c *conn.Conn) error{
@@ -84,7 +59,7 @@ func TestCancelDiscovery(t *testing.T) {
 				t.Fatal(err)
 			}
 			base := numSubs(s)
-			cancelWhile(t, func() bool { return arrived.Load() > 0 }, func(ctx context.Context) error { return call(ctx, c) })
+			natstest.CancelWhileBlocked(t, func() bool { return arrived.Load() > 0 }, func(ctx context.Context) error { return call(ctx, c) })
 			waitFor(t, "the server's subscriptions back to the baseline", func() bool { return numSubs(s) == base })
 		})
 	}
@@ -109,7 +84,7 @@ func TestCancelDrain(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the handler to run", running.Load)
-	cancelWhile(t, func() bool { return true }, srv.Drain)
+	natstest.CancelWhileBlocked(t, func() bool { return true }, srv.Drain)
 	close(release)
 	select {
 	case <-srv.Done():

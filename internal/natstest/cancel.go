@@ -1,0 +1,50 @@
+package natstest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// CancelBound is how long a cancelled call may take to return in CancelWhileBlocked.
+const CancelBound = 2 * time.Second
+
+// CancelWhileBlocked runs call on a goroutine with a cancellable ctx, polls until
+// blocked reports that the call is waiting (failing after 10 s, or if the call
+// returned first), cancels ctx, and fails the test unless the call returns an error
+// matching context.Canceled within CancelBound. It is the core of the cancellation
+// sweeps of every package.
+func CancelWhileBlocked(t testing.TB, blocked func() bool, call func(ctx context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	res := make(chan error, 1)
+	go func() { res <- call(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !blocked() {
+		select {
+		case err := <-res:
+			t.Fatalf("returned before it was blocked: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the call never reached the point where it waits")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case err := <-res:
+		t.Fatalf("returned before the cancel: %v", err)
+	default:
+	}
+	cancel()
+	select {
+	case err := <-res:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled call returned %v, want context.Canceled", err)
+		}
+	case <-time.After(CancelBound):
+		t.Fatalf("cancelled call still blocked after %v", CancelBound)
+	}
+}
