@@ -128,7 +128,9 @@ func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Ra
 	// (b) the durable pull consumer.
 	var pc *js.PullConsumer
 	waitFor(t, 30*time.Second, "the durable pull consumer", func() error {
-		pc, err = j.PullSubscribe(ctx, "chaos.>", "proc", js.AckWait(3*time.Second))
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		defer acancel()
+		pc, err = j.PullSubscribe(actx, "chaos.>", "proc", js.AckWait(3*time.Second))
 		return err
 	})
 	defer pc.Stop()
@@ -147,7 +149,9 @@ func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Ra
 	// (c) the ordered consumer: stream sequences 1, 2, 3, ... with nothing skipped.
 	var oc *js.OrderedConsumer
 	waitFor(t, 30*time.Second, "the ordered consumer", func() error {
-		oc, err = j.OrderedConsumer(ctx, "chaos.>", js.IdleHeartbeat(500*time.Millisecond))
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		defer acancel()
+		oc, err = j.OrderedConsumer(actx, "chaos.>", js.IdleHeartbeat(500*time.Millisecond))
 		return err
 	})
 	defer oc.Stop()
@@ -231,7 +235,9 @@ func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Ra
 	})
 	var si *jsm.StreamInfo
 	waitFor(t, 90*time.Second, "the ordered consumer to reach the end of the stream", func() error {
-		si, err = m.StreamInfo(ctx, "CHAOS")
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		defer acancel()
+		si, err = m.StreamInfo(actx, "CHAOS")
 		if err != nil {
 			return err
 		}
@@ -254,12 +260,14 @@ func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Ra
 
 	// The watcher's final view equals the bucket.
 	waitFor(t, 90*time.Second, "the watcher's view to equal the bucket", func() error {
+		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
+		defer acancel()
 		want := map[string][]byte{}
-		for k, err := range bucket.Keys(ctx) {
+		for k, err := range bucket.Keys(actx) {
 			if err != nil {
 				return err
 			}
-			e, err := bucket.Get(ctx, k)
+			e, err := bucket.Get(actx, k)
 			if err != nil {
 				return err
 			}
@@ -289,6 +297,8 @@ func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Ra
 }
 
 // waitFor polls cond until it returns nil, failing the test with its last error after d.
+// cond must bound its own requests (an API request may go unanswered while the cluster
+// has no meta leader, and a ctx of minutes would hold the poll).
 func waitFor(t *testing.T, d time.Duration, what string, cond func() error) {
 	t.Helper()
 	deadline := time.Now().Add(d)
