@@ -1,146 +1,243 @@
 package kv_test
 
-// The cancellation sweep of package kv, first slice: the calls below, cancelled while
-// their request waits for an answer that never comes, return context.Canceled within
-// 2 s and leave no subscription behind on the server (goroutines are checked for the
-// whole package by natstest.Main).
+// The cancellation sweep of package kv: every exported call that takes a ctx, cancelled
+// while its request waits for an answer that never comes, returns context.Canceled
+// within 2 s and leaves no subscription and no consumer behind on the server
+// (goroutines are checked for the whole package by natstest.Main). The Client under
+// test sends its API requests through a blackhole proxy, which forwards them during
+// the set-up and swallows them once the call starts.
 //
-//	Create, CreateOrUpdate, Open, Update, Delete, List, Names (package functions):
-//	    covered — the Client's API prefix leads to a subscriber that never answers.
-//	Bucket.Put, PutString, Create, Update, Delete, Purge (publishes) and Get,
-//	GetRevision (direct gets): covered — the bucket's stream is deleted after Open
-//	and a subscriber that never answers listens on its subjects and direct-get subject.
-//	Bucket.Status, History, Keys, ListKeys, PurgeDeletes, Watch*, Watcher.Next/Drain:
-//	    not covered yet — they go through the real API (stream info, consumer
-//	    creation), which answers at once; they need a proxy like js/cancel_test.go's.
+//	Create, CreateOrUpdate, Open, Update, Delete, List, Names (package functions),
+//	Bucket.Status, History, Keys, ListKeys, PurgeDeletes, Watch, WatchAll,
+//	WatchFiltered (stream info, consumer creation), Get, GetRevision (direct gets),
+//	Put, PutString, Create, Update, Delete, Purge (publishes, which a Client with an
+//	API prefix sends as "<prefix>.$KV.<bucket>.<key>"): covered — the request is
+//	    swallowed.
+//	Watcher.Next, Drain: covered in TestCancelWatcher — nothing to deliver, and a
+//	    receiver that takes nothing from C().
 
 import (
 	"context"
 	"errors"
-	"sync/atomic"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/blackhole"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/kv"
 )
 
+// firstErr runs seq until its first error, which it returns.
+func firstErr[T any](seq func(func(T, error) bool)) error {
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+	}
+	return errors.New("the iteration ended without an error")
+}
+
 func TestCancelMidFlight(t *testing.T) {
 	t.Parallel()
 	s := natstest.Start(t, natstest.JetStream())
 	type call func(ctx context.Context, j *js.Client, b *kv.Bucket) error
-	first := func(seq func(func(string, error) bool)) error {
-		for _, err := range seq {
-			if err != nil {
-				return err
-			}
-		}
-		return errors.New("the iteration ended without an error")
+	cases := map[string]struct {
+		bucket bool // the call is on a bucket: make one first
+		call   call
+	}{
+		"Create": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
+			return second(kv.Create(ctx, j, kv.Config{Bucket: "x"}))
+		}},
+		"CreateOrUpdate": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
+			return second(kv.CreateOrUpdate(ctx, j, kv.Config{Bucket: "x"}))
+		}},
+		"Open": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return second(kv.Open(ctx, j, "x")) }},
+		"Update": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
+			return second(kv.Update(ctx, j, kv.Config{Bucket: "x"}))
+		}},
+		"Delete": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return kv.Delete(ctx, j, "x") }},
+		"List":   {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return firstErr(kv.List(ctx, j)) }},
+		"Names":  {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return firstErr(kv.Names(ctx, j)) }},
+
+		"Status":  {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.Status(ctx)) }},
+		"History": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.History(ctx, "k")) }},
+		"Keys":    {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return firstErr(b.Keys(ctx)) }},
+		"ListKeys": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
+			return second(b.ListKeys(ctx))
+		}},
+		"PurgeDeletes": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return b.PurgeDeletes(ctx) }},
+		"Watch":        {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.Watch(ctx, "k")) }},
+		"WatchAll":     {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.WatchAll(ctx)) }},
+		"WatchFiltered": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
+			return second(b.WatchFiltered(ctx, []string{"a", "b"}))
+		}},
+		"Get": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.Get(ctx, "k")) }},
+		"GetRevision": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
+			return second(b.GetRevision(ctx, "k", 1))
+		}},
+
+		"Put": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
+			return second(b.Put(ctx, "k", []byte("v")))
+		}},
+		"PutString": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
+			return second(b.PutString(ctx, "k", "v"))
+		}},
+		"BucketCreate": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
+			return second(b.Create(ctx, "k", []byte("v")))
+		}},
+		"BucketUpdate": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
+			return second(b.Update(ctx, "k", []byte("v"), 1))
+		}},
+		"BucketDelete": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return b.Delete(ctx, "k") }},
+		"Purge":        {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return b.Purge(ctx, "k") }},
 	}
-	apiCalls := map[string]call{
-		"Create": func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
-			_, err := kv.Create(ctx, j, kv.Config{Bucket: "x"})
-			return err
-		},
-		"CreateOrUpdate": func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
-			_, err := kv.CreateOrUpdate(ctx, j, kv.Config{Bucket: "x"})
-			return err
-		},
-		"Open": func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
-			_, err := kv.Open(ctx, j, "x")
-			return err
-		},
-		"Update": func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
-			_, err := kv.Update(ctx, j, kv.Config{Bucket: "x"})
-			return err
-		},
-		"Delete": func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return kv.Delete(ctx, j, "x") },
-		"List": func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
-			for _, err := range kv.List(ctx, j) {
-				if err != nil {
-					return err
-				}
-			}
-			return errors.New("the iteration ended without an error")
-		},
-		"Names": func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return first(kv.Names(ctx, j)) },
-	}
-	bucketCalls := map[string]call{
-		"Put": func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			_, err := b.Put(ctx, "k", []byte("v"))
-			return err
-		},
-		"PutString": func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			_, err := b.PutString(ctx, "k", "v")
-			return err
-		},
-		"BucketCreate": func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			_, err := b.Create(ctx, "k", []byte("v"))
-			return err
-		},
-		"BucketUpdate": func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			_, err := b.Update(ctx, "k", []byte("v"), 1)
-			return err
-		},
-		"BucketDelete": func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return b.Delete(ctx, "k") },
-		"Purge":        func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return b.Purge(ctx, "k") },
-		"Get": func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			_, err := b.Get(ctx, "k")
-			return err
-		},
-		"GetRevision": func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			_, err := b.GetRevision(ctx, "k", 1)
-			return err
-		},
-	}
-	run := func(t *testing.T, name string, f call, onBucket bool) {
-		t.Parallel()
-		cname := "cancel-" + name
-		c := connect(t, s.URL(), conn.WithName(cname))
-		real := js.New(c)
-		// A real answer first, so that the shared reply subscription counts in the baseline.
-		if _, err := real.Manager().AccountInfo(ctxT(t, 10*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		hole := connect(t, s.URL())
-		var arrived atomic.Int64
-		swallow := conn.WithHandler(func(*conn.Msg) { arrived.Add(1) })
-		j, b := real, (*kv.Bucket)(nil)
-		if onBucket {
-			var err error
-			if b, err = kv.Create(ctxT(t, 10*time.Second), real, kv.Config{Bucket: name}); err != nil {
-				t.Fatal(err)
-			}
-			if err := real.Manager().DeleteStream(ctxT(t, 10*time.Second), "KV_"+name); err != nil {
-				t.Fatal(err)
-			}
-			for _, subj := range []string{"$KV." + name + ".>", "$JS.API.DIRECT.GET.KV_" + name, "$JS.API.DIRECT.GET.KV_" + name + ".>"} {
-				if _, err := hole.Subscribe(subj, swallow); err != nil {
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, j := cancelSetup(t, s, name)
+			var b *kv.Bucket
+			if tc.bucket {
+				b = createBucket(t, j, name)
+				put(t, b, "k", "v")
+				put(t, b, "a", "v")
+				if err := b.Delete(ctxT(t, 10*time.Second), "b"); err != nil {
 					t.Fatal(err)
 				}
 			}
-		} else {
-			if _, err := hole.Subscribe("HOLE."+name+".>", swallow); err != nil {
-				t.Fatal(err)
-			}
-			j = js.New(c, js.WithAPIPrefix("HOLE."+name))
-		}
-		if err := hole.Flush(ctxT(t, 10*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		base := s.ClientSubs(t, cname)
+			consumers := consumerCount(t, j, b)
+			base := s.ClientSubs(t, name)
+			h.Reset()
+			h.SwallowAPI(true)
 
-		natstest.CancelWhileBlocked(t, func() bool { return arrived.Load() > 0 }, func(ctx context.Context) error { return f(ctx, j, b) })
-		waitFor(t, 10*time.Second, "the server's subscriptions back to the baseline", func() bool {
-			return s.ClientSubs(t, cname) == base
+			natstest.CancelWhileBlocked(t, h.Blocked, func(ctx context.Context) error { return tc.call(ctx, j, b) })
+			waitFor(t, 10*time.Second, "the server's subscriptions back to the baseline", func() bool {
+				return s.ClientSubs(t, name) == base
+			})
+			h.SwallowAPI(false)
+			if n := consumerCount(t, j, b); n != consumers {
+				t.Fatalf("%d consumers on the bucket's stream after the cancel, %d before", n, consumers)
+			}
 		})
 	}
-	for name, f := range apiCalls {
-		t.Run(name, func(t *testing.T) { run(t, name, f, false) })
-	}
-	for name, f := range bucketCalls {
-		t.Run(name, func(t *testing.T) { run(t, name, f, true) })
+}
+
+// TestCancelWatcher cancels the two Watcher calls that wait for the receiver rather
+// than the server: Next with nothing to deliver (the watcher stays usable), and Drain
+// with more entries than C() buffers while its receiver takes none (the watcher then
+// stops, its subscription and consumer go).
+func TestCancelWatcher(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t, natstest.JetStream())
+	for _, name := range []string{"Next", "Drain"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, j := cancelSetup(t, s, name)
+			b := createBucket(t, j, name)
+			// Many more initial values than C() buffers, so that a Drain has some left to
+			// hand over.
+			const keys = 200
+			for i := range keys {
+				put(t, b, fmt.Sprintf("k%d", i), "v")
+			}
+			base := s.ClientSubs(t, name)
+			w, err := b.WatchAll(ctxT(t, 10*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Stop()
+			if name == "Next" {
+				for range keys + 1 { // the initial values, then their end marker
+					if _, err := w.Next(ctxT(t, 10*time.Second)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				natstest.CancelWhileBlocked(t, settled(100*time.Millisecond), func(ctx context.Context) error { return second(w.Next(ctx)) })
+				if _, err := b.PutString(ctxT(t, 10*time.Second), "k0", "after"); err != nil {
+					t.Fatal(err)
+				}
+				e, err := w.Next(ctxT(t, 10*time.Second))
+				if err != nil || e == nil || string(e.Value) != "after" {
+					t.Fatalf("Next after the cancelled one: %v, %v; want the value put after it", e, err)
+				}
+				return
+			}
+			// Once C() is full and the server sent every value, the watcher holds the rest.
+			waitFor(t, 10*time.Second, "C() full and every value delivered", func() bool {
+				if len(w.C()) < cap(w.C()) {
+					return false
+				}
+				for ci, err := range j.Manager().Consumers(ctxT(t, 10*time.Second), "KV_"+name) {
+					return err == nil && ci.Delivered.Stream == keys
+				}
+				return false
+			})
+			natstest.CancelWhileBlocked(t, settled(50*time.Millisecond), w.Drain)
+			select {
+			case <-w.Done():
+			case <-time.After(5 * time.Second):
+				t.Fatal("the watcher still runs after its cancelled Drain")
+			}
+			waitFor(t, 10*time.Second, "the watcher's subscription gone", func() bool { return s.ClientSubs(t, name) == base })
+			if n := consumerCount(t, j, b); n != 0 {
+				t.Fatalf("%d consumers left after the cancelled Drain", n)
+			}
+		})
 	}
 }
+
+// cancelSetup connects a client named name whose API requests go through a blackhole
+// proxy (forwarding for now), and makes one answered request so that the connection's
+// shared reply subscription counts in the baselines.
+func cancelSetup(t *testing.T, s *natstest.Server, name string) (*blackhole.Hole, *js.Client) {
+	t.Helper()
+	h := blackhole.New(t, s.URL(), "PX"+name)
+	c := connect(t, s.URL(), conn.WithName(name))
+	j := js.New(c, js.WithAPIPrefix(h.Prefix()))
+	if _, err := j.Manager().AccountInfo(ctxT(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	return h, j
+}
+
+func createBucket(t *testing.T, j *js.Client, name string) *kv.Bucket {
+	t.Helper()
+	b, err := kv.Create(ctxT(t, 10*time.Second), j, kv.Config{Bucket: name, History: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// consumerCount returns the number of consumers on the bucket's stream (0 without a bucket).
+func consumerCount(t *testing.T, j *js.Client, b *kv.Bucket) int {
+	t.Helper()
+	if b == nil {
+		return 0
+	}
+	n := 0
+	for _, err := range j.Manager().ConsumerNames(ctxT(t, 10*time.Second), "KV_"+b.Name()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	return n
+}
+
+// settled returns a blocked predicate that holds once d has passed since its first
+// call: for calls that wait on the receiver, which nothing outside can observe.
+func settled(d time.Duration) func() bool {
+	var start time.Time
+	return func() bool {
+		if start.IsZero() {
+			start = time.Now()
+		}
+		return time.Since(start) > d
+	}
+}
+
+// second returns the error of a two-value call.
+func second[T any](_ T, err error) error { return err }

@@ -157,10 +157,11 @@ func (w *Watcher) Stop() {
 	<-w.a.done
 }
 
-// Drain stops taking new entries from the server, lets C() deliver what the
-// watcher already received, then closes it. It returns once C() is closed
-// (the receiver took everything), or with ctx's error, stopping the watcher
-// then as Stop does.
+// Drain stops taking new entries from the server, hands what the watcher
+// already received to C() (whose buffer holds 32), then closes it: the receiver
+// still gets every entry before the close. It returns once C() is closed, or
+// with ctx's error, stopping the watcher then as Stop does (entries not yet in
+// C() are then dropped).
 func (w *Watcher) Drain(ctx context.Context) error {
 	w.a.drainOnce.Do(func() { close(w.a.drainc) })
 	select {
