@@ -23,7 +23,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/natsactor/natsactor/conn"
 	"github.com/natsactor/natsactor/internal/blackhole"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
@@ -97,7 +96,7 @@ func TestCancelMidFlight(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			h, j := cancelSetup(t, s, name)
+			h, j := blackhole.Client(t, s.URL(), name)
 			var b *kv.Bucket
 			if tc.bucket {
 				b = createBucket(t, j, name)
@@ -134,7 +133,7 @@ func TestCancelWatcher(t *testing.T) {
 	for _, name := range []string{"Next", "Drain"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, j := cancelSetup(t, s, name)
+			_, j := blackhole.Client(t, s.URL(), name)
 			b := createBucket(t, j, name)
 			// Many more initial values than C() buffers, so that a Drain has some left to
 			// hand over.
@@ -154,7 +153,7 @@ func TestCancelWatcher(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				natstest.CancelWhileBlocked(t, settled(100*time.Millisecond), func(ctx context.Context) error { return second(w.Next(ctx)) })
+				natstest.CancelWhileBlocked(t, natstest.Settled(100*time.Millisecond), func(ctx context.Context) error { return second(w.Next(ctx)) })
 				if _, err := b.PutString(ctxT(t, 10*time.Second), "k0", "after"); err != nil {
 					t.Fatal(err)
 				}
@@ -174,32 +173,17 @@ func TestCancelWatcher(t *testing.T) {
 				}
 				return false
 			})
-			natstest.CancelWhileBlocked(t, settled(50*time.Millisecond), w.Drain)
+			natstest.CancelWhileBlocked(t, natstest.Settled(50*time.Millisecond), w.Drain)
 			select {
 			case <-w.Done():
 			case <-time.After(5 * time.Second):
 				t.Fatal("the watcher still runs after its cancelled Drain")
 			}
 			waitFor(t, 10*time.Second, "the watcher's subscription gone", func() bool { return s.ClientSubs(t, name) == base })
-			if n := consumerCount(t, j, b); n != 0 {
-				t.Fatalf("%d consumers left after the cancelled Drain", n)
-			}
+			// Stop deletes the consumer without waiting for the server's answer.
+			waitFor(t, 10*time.Second, "the watcher's consumer deleted", func() bool { return consumerCount(t, j, b) == 0 })
 		})
 	}
-}
-
-// cancelSetup connects a client named name whose API requests go through a blackhole
-// proxy (forwarding for now), and makes one answered request so that the connection's
-// shared reply subscription counts in the baselines.
-func cancelSetup(t *testing.T, s *natstest.Server, name string) (*blackhole.Hole, *js.Client) {
-	t.Helper()
-	h := blackhole.New(t, s.URL(), "PX"+name)
-	c := connect(t, s.URL(), conn.WithName(name))
-	j := js.New(c, js.WithAPIPrefix(h.Prefix()))
-	if _, err := j.Manager().AccountInfo(ctxT(t, 10*time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	return h, j
 }
 
 func createBucket(t *testing.T, j *js.Client, name string) *kv.Bucket {
@@ -225,18 +209,6 @@ func consumerCount(t *testing.T, j *js.Client, b *kv.Bucket) int {
 		n++
 	}
 	return n
-}
-
-// settled returns a blocked predicate that holds once d has passed since its first
-// call: for calls that wait on the receiver, which nothing outside can observe.
-func settled(d time.Duration) func() bool {
-	var start time.Time
-	return func() bool {
-		if start.IsZero() {
-			start = time.Now()
-		}
-		return time.Since(start) > d
-	}
 }
 
 // second returns the error of a two-value call.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/js"
 )
 
 // apiPrefix is the JetStream API the proxy forwards to.
@@ -103,4 +104,26 @@ func (h *Hole) flush(t testing.TB) {
 	if err := h.c.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Client starts a Hole whose prefix is "PX"+name and returns it with a Client whose
+// API requests go through it (forwarded until SwallowAPI(true)), on a connection
+// named name, closed when the test ends. It makes one answered API request first, so
+// that the connection's shared reply subscription exists and counts in whatever
+// baseline of server subscriptions the test then takes.
+func Client(t testing.TB, url, name string, opts ...js.Option) (*Hole, *js.Client) {
+	t.Helper()
+	h := New(t, url, "PX"+name)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := conn.Connect(ctx, url, conn.WithName(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	j := js.New(c, append([]js.Option{js.WithAPIPrefix(h.Prefix())}, opts...)...)
+	if _, err := j.Manager().AccountInfo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return h, j
 }

@@ -48,3 +48,16 @@ func CancelWhileBlocked(t testing.TB, blocked func() bool, call func(ctx context
 		t.Fatalf("cancelled call still blocked after %v", CancelBound)
 	}
 }
+
+// Settled returns a blocked predicate for CancelWhileBlocked that holds once d has
+// passed since its first call: for calls that wait on something no test can observe
+// (a receiver that takes nothing), once their preconditions were checked.
+func Settled(d time.Duration) func() bool {
+	var start time.Time
+	return func() bool {
+		if start.IsZero() {
+			start = time.Now()
+		}
+		return time.Since(start) > d
+	}
+}
