@@ -1,164 +1,260 @@
 package obj_test
 
-// The cancellation sweep of package obj, first slice: the calls below, cancelled while
-// their request waits for an answer that never comes, return context.Canceled within
-// 2 s and leave no subscription behind on the server (goroutines are checked for the
-// whole package by natstest.Main).
+// The cancellation sweep of package obj: every exported call that takes a ctx,
+// cancelled while its request waits for an answer that never comes, returns
+// context.Canceled within 2 s and leaves nothing behind on the server: no
+// subscription, no consumer, and — once the server answers again — no message the
+// call added (a cancelled put's chunks are purged in the background). Goroutines are
+// checked for the whole package by natstest.Main. The Client under test sends its API
+// requests through a blackhole proxy, which forwards them during the set-up and
+// swallows them once the call starts.
 //
-//	Create, Open, Update, Delete, List, Names (package functions): covered — the
-//	    Client's API prefix leads to a subscriber that never answers.
-//	Store.Put, PutBytes, PutString (chunk publishes) and Get, GetBytes, GetString,
-//	Info, Delete, UpdateMeta (meta record read by direct get): covered — the store's
-//	stream is deleted after Create and a subscriber that never answers listens on
-//	its subjects and direct-get subject.
-//	Store.Seal, Status, List, Watch, Watcher.Next/Drain, AddLink, AddBucketLink,
-//	GetFile, PutFile, GetRange: not covered yet — they go through the real API
-//	    (stream info, consumer creation) or are the covered calls plus a file; they
-//	    need a proxy like js/cancel_test.go's.
+//	Create, Open, Update, Delete, List, Names (package functions), Store.Status, Seal,
+//	List, Watch, Get, GetBytes, GetString, GetFile, GetRange, Info, Delete,
+//	UpdateMeta, AddLink, AddBucketLink (stream info, consumer creation, direct gets
+//	of the meta record): covered — the API request is swallowed.
+//	Store.Put, PutBytes, PutString, PutFile: covered twice — with the stream there, the
+//	    chunks are stored and the meta record's read is swallowed (the chunks must be
+//	    gone afterwards); with the stream deleted and a subscriber that never answers
+//	    on the bucket's subjects, the chunks' acknowledgements never come.
+//	Watcher.Next, Drain: covered in TestCancelWatcher.
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/blackhole"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/obj"
 )
 
+// storeState is what a cancellation case needs before its call.
+type storeState int
+
+const (
+	noStore   storeState = iota // a package function: no store
+	withStore                   // the store holds object "a"; API requests are swallowed
+	storeGone                   // the store's stream is deleted; its subjects lead to a hole
+)
+
+// firstErr runs seq until its first error, which it returns.
+func firstErr[T any](seq func(func(T, error) bool)) error {
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+	}
+	return errors.New("the iteration ended without an error")
+}
+
+// second returns the error of a two-value call.
+func second[T any](_ T, err error) error { return err }
+
 func TestCancelMidFlight(t *testing.T) {
 	t.Parallel()
 	s := natstest.Start(t, natstest.JetStream())
-	type call func(ctx context.Context, j *js.Client, st *obj.Store) error
-	drain := func(seq func(func(string, error) bool)) error {
-		for _, err := range seq {
-			if err != nil {
+	type call func(ctx context.Context, j *js.Client, st *obj.Store, dir string) error
+	puts := map[string]call{
+		"Put": func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.Put(ctx, obj.Meta{Name: "p"}, strings.NewReader("data")))
+		},
+		"PutBytes": func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.PutBytes(ctx, "p", []byte("data")))
+		},
+		"PutString": func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.PutString(ctx, "p", "data"))
+		},
+		"PutFile": func(ctx context.Context, _ *js.Client, st *obj.Store, dir string) error {
+			src := filepath.Join(dir, "src")
+			if err := os.WriteFile(src, []byte("data"), 0o600); err != nil {
 				return err
 			}
-		}
-		return errors.New("the iteration ended without an error")
-	}
-	apiCalls := map[string]call{
-		"Create": func(ctx context.Context, j *js.Client, _ *obj.Store) error {
-			_, err := obj.Create(ctx, j, obj.Config{Bucket: "x"})
-			return err
-		},
-		"Open": func(ctx context.Context, j *js.Client, _ *obj.Store) error {
-			_, err := obj.Open(ctx, j, "x")
-			return err
-		},
-		"Update": func(ctx context.Context, j *js.Client, _ *obj.Store) error {
-			_, err := obj.Update(ctx, j, obj.Config{Bucket: "x"})
-			return err
-		},
-		"Delete": func(ctx context.Context, j *js.Client, _ *obj.Store) error { return obj.Delete(ctx, j, "x") },
-		"List": func(ctx context.Context, j *js.Client, _ *obj.Store) error {
-			for _, err := range obj.List(ctx, j) {
-				if err != nil {
-					return err
-				}
-			}
-			return errors.New("the iteration ended without an error")
-		},
-		"Names": func(ctx context.Context, j *js.Client, _ *obj.Store) error { return drain(obj.Names(ctx, j)) },
-	}
-	storeCalls := map[string]call{
-		"Put": func(ctx context.Context, _ *js.Client, st *obj.Store) error {
-			_, err := st.Put(ctx, obj.Meta{Name: "a"}, strings.NewReader("data"))
-			return err
-		},
-		"PutBytes": func(ctx context.Context, _ *js.Client, st *obj.Store) error {
-			_, err := st.PutBytes(ctx, "a", []byte("data"))
-			return err
-		},
-		"PutString": func(ctx context.Context, _ *js.Client, st *obj.Store) error {
-			_, err := st.PutString(ctx, "a", "data")
-			return err
-		},
-		"Get": func(ctx context.Context, _ *js.Client, st *obj.Store) error {
-			_, err := st.Get(ctx, "a")
-			return err
-		},
-		"GetBytes": func(ctx context.Context, _ *js.Client, st *obj.Store) error {
-			_, err := st.GetBytes(ctx, "a")
-			return err
-		},
-		"GetString": func(ctx context.Context, _ *js.Client, st *obj.Store) error {
-			_, err := st.GetString(ctx, "a")
-			return err
-		},
-		"Info": func(ctx context.Context, _ *js.Client, st *obj.Store) error {
-			_, err := st.Info(ctx, "a")
-			return err
-		},
-		"StoreDelete": func(ctx context.Context, _ *js.Client, st *obj.Store) error { return st.Delete(ctx, "a") },
-		"UpdateMeta": func(ctx context.Context, _ *js.Client, st *obj.Store) error {
-			_, err := st.UpdateMeta(ctx, "a", obj.Meta{Name: "b"})
-			return err
+			return second(st.PutFile(ctx, "p", src))
 		},
 	}
-	run := func(t *testing.T, name string, f call, onStore bool) {
-		t.Parallel()
-		cname := "cancel-" + name
-		c := connect(t, s.URL(), conn.WithName(cname))
-		real := js.New(c)
-		// A real answer first, so that the shared reply subscription counts in the
-		// baseline; and an answered async publish, so that the Client's acknowledgement
-		// subscription (kept for its life, as the request one) does too.
-		if _, err := real.Manager().AccountInfo(ctxT(t, 10*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		fut, err := real.PublishAsync("nostream."+name, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case <-fut.Ok():
-			t.Fatal("a publish without a stream was acknowledged")
-		case <-fut.Err():
-		case <-time.After(10 * time.Second):
-			t.Fatal("the async publish was never resolved")
-		}
-		hole := connect(t, s.URL())
-		var arrived atomic.Int64
-		swallow := conn.WithHandler(func(*conn.Msg) { arrived.Add(1) })
-		j, st := real, (*obj.Store)(nil)
-		if onStore {
-			if st, err = obj.Create(ctxT(t, 10*time.Second), real, obj.Config{Bucket: name}); err != nil {
-				t.Fatal(err)
-			}
-			if err := real.Manager().DeleteStream(ctxT(t, 10*time.Second), "OBJ_"+name); err != nil {
-				t.Fatal(err)
-			}
-			for _, subj := range []string{"$O." + name + ".>", "$JS.API.DIRECT.GET.OBJ_" + name, "$JS.API.DIRECT.GET.OBJ_" + name + ".>"} {
-				if _, err := hole.Subscribe(subj, swallow); err != nil {
+	type tcase struct {
+		state storeState
+		call  call
+	}
+	cases := map[string]tcase{
+		"Create": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
+			return second(obj.Create(ctx, j, obj.Config{Bucket: "x"}))
+		}},
+		"Open": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
+			return second(obj.Open(ctx, j, "x"))
+		}},
+		"Update": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
+			return second(obj.Update(ctx, j, obj.Config{Bucket: "x"}))
+		}},
+		"Delete": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error { return obj.Delete(ctx, j, "x") }},
+		"List": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
+			return firstErr(obj.List(ctx, j))
+		}},
+		"Names": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
+			return firstErr(obj.Names(ctx, j))
+		}},
+
+		"Status": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error { return second(st.Status(ctx)) }},
+		"Seal":   {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error { return second(st.Seal(ctx)) }},
+		"StoreList": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return firstErr(st.List(ctx))
+		}},
+		"Watch": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error { return second(st.Watch(ctx)) }},
+		"Get": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.Get(ctx, "a"))
+		}},
+		"GetBytes": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.GetBytes(ctx, "a"))
+		}},
+		"GetString": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.GetString(ctx, "a"))
+		}},
+		"GetFile": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, dir string) error {
+			return st.GetFile(ctx, "a", filepath.Join(dir, "dst"))
+		}},
+		"GetRange": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.GetRange(ctx, "a", 1, 2))
+		}},
+		"Info": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.Info(ctx, "a"))
+		}},
+		"StoreDelete": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error { return st.Delete(ctx, "a") }},
+		"UpdateMeta": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.UpdateMeta(ctx, "a", obj.Meta{Name: "b"}))
+		}},
+		"AddLink": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.AddLink(ctx, "l", &obj.ObjectInfo{Meta: obj.Meta{Name: "a"}, Bucket: "elsewhere"}))
+		}},
+		"AddBucketLink": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return second(st.AddBucketLink(ctx, "l", st))
+		}},
+	}
+	for name, f := range puts {
+		cases[name] = tcase{withStore, f}
+		cases[name+"NoStream"] = tcase{storeGone, f}
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, j := blackhole.Client(t, s.URL(), name, js.WithTimeout(2*time.Second))
+			var st *obj.Store
+			if tc.state != noStore {
+				st = createStore(t, j, name)
+				// An answered async publish, so that the Client's acknowledgement
+				// subscription (kept for its life) counts in the baseline.
+				if _, err := st.PutString(ctxT(t, 10*time.Second), "a", "some data"); err != nil {
 					t.Fatal(err)
 				}
 			}
-		} else {
-			if _, err := hole.Subscribe("HOLE."+name+".>", swallow); err != nil {
-				t.Fatal(err)
+			if tc.state == storeGone {
+				if err := j.Manager().DeleteStream(ctxT(t, 10*time.Second), "OBJ_"+name); err != nil {
+					t.Fatal(err)
+				}
+				h.Listen(t, "$O."+name+".>")
 			}
-			j = js.New(c, js.WithAPIPrefix("HOLE."+name))
-		}
-		if err := hole.Flush(ctxT(t, 10*time.Second)); err != nil {
-			t.Fatal(err)
-		}
-		base := s.ClientSubs(t, cname)
+			consumers, msgs := storeCounts(t, j, st, tc.state)
+			base := s.ClientSubs(t, name)
+			dir := t.TempDir()
+			h.Reset()
+			h.SwallowAPI(true)
 
-		natstest.CancelWhileBlocked(t, func() bool { return arrived.Load() > 0 }, func(ctx context.Context) error { return f(ctx, j, st) })
-		waitFor(t, 10*time.Second, "the server's subscriptions back to the baseline", func() bool {
-			return s.ClientSubs(t, cname) == base
+			natstest.CancelWhileBlocked(t, h.Blocked, func(ctx context.Context) error { return tc.call(ctx, j, st, dir) })
+			waitFor(t, 10*time.Second, "the server's subscriptions back to the baseline", func() bool {
+				return s.ClientSubs(t, name) == base
+			})
+			h.SwallowAPI(false)
+			waitFor(t, 15*time.Second, "the stream's consumers and messages as before the call", func() bool {
+				c, m := storeCounts(t, j, st, tc.state)
+				return c == consumers && m == msgs
+			})
 		})
 	}
-	for name, f := range apiCalls {
-		t.Run(name, func(t *testing.T) { run(t, name, f, false) })
+}
+
+// TestCancelWatcher cancels the two Watcher calls that wait on their receiver rather
+// than the server: Next with nothing to deliver (the Watcher stays usable), and Drain
+// with more records than C() buffers while the receiver takes none (the Watcher then
+// stops, its subscription and consumer go).
+func TestCancelWatcher(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t, natstest.JetStream())
+	for _, name := range []string{"Next", "Drain"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, j := blackhole.Client(t, s.URL(), name, js.WithTimeout(2*time.Second))
+			st := createStore(t, j, name)
+			// More records than C() buffers, so that a Drain has some left to hand over.
+			const objects = 100
+			for i := range objects {
+				if _, err := st.PutString(ctxT(t, 10*time.Second), fmt.Sprint("o", i), "data"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			base := s.ClientSubs(t, name)
+			w, err := st.Watch(ctxT(t, 10*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Stop()
+			if name == "Drain" {
+				// Once C() is full the Watcher holds the next record, which nobody receives.
+				waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
+				natstest.CancelWhileBlocked(t, natstest.Settled(50*time.Millisecond), w.Drain)
+				select {
+				case <-w.Done():
+				case <-time.After(5 * time.Second):
+					t.Fatal("the Watcher still runs after its cancelled Drain")
+				}
+				waitFor(t, 10*time.Second, "the Watcher's subscription gone", func() bool { return s.ClientSubs(t, name) == base })
+				waitFor(t, 10*time.Second, "the Watcher's consumer deleted", func() bool {
+					c, _ := storeCounts(t, j, st, withStore)
+					return c == 0
+				})
+				return
+			}
+			for range objects + 1 { // the records, then the end-of-initial-values marker
+				if _, err := w.Next(ctxT(t, 10*time.Second)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			natstest.CancelWhileBlocked(t, natstest.Settled(100*time.Millisecond), func(ctx context.Context) error { return second(w.Next(ctx)) })
+			if _, err := st.PutString(ctxT(t, 10*time.Second), "after", "data"); err != nil {
+				t.Fatal(err)
+			}
+			info, err := w.Next(ctxT(t, 10*time.Second))
+			if err != nil || info == nil || info.Name != "after" {
+				t.Fatalf("Next after the cancelled one: %v, %v; want the record put after it", info, err)
+			}
+		})
 	}
-	for name, f := range storeCalls {
-		t.Run(name, func(t *testing.T) { run(t, name, f, true) })
+}
+
+func createStore(t *testing.T, j *js.Client, name string) *obj.Store {
+	t.Helper()
+	st, err := obj.Create(ctxT(t, 10*time.Second), j, obj.Config{Bucket: name})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return st
+}
+
+// storeCounts returns the consumers and messages of the store's stream (0, 0 when
+// there is no store or stream).
+func storeCounts(t *testing.T, j *js.Client, st *obj.Store, state storeState) (consumers int, msgs uint64) {
+	t.Helper()
+	if state != withStore {
+		return 0, 0
+	}
+	info, err := j.Manager().StreamInfo(ctxT(t, 10*time.Second), "OBJ_"+st.Bucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Consumers, info.State.Msgs
 }

@@ -65,16 +65,32 @@ func (s *Store) writeMeta(ctx context.Context, info *ObjectInfo, opts ...js.PubO
 	return nil
 }
 
-// purge removes every message of subject. It is clean-up, so it runs even after ctx
-// was cancelled, with a deadline of its own, and failures that may pass (such as a
-// server restarting) are retried (see retry).
-func (s *Store) purge(ctx context.Context, subject string) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*s.m.Timeout())
-	defer cancel()
-	return s.retry(ctx, func(ctx context.Context) error {
-		_, err := s.m.PurgeStream(ctx, s.stream, jsm.PurgeSubject(subject))
+// purge removes every message of subject, after first (when not nil) has run. It is
+// clean-up that must happen even when ctx ends, so it runs on a goroutine of its own
+// with a deadline of its own (4× the API timeout), retrying failures that may pass
+// (such as a server restarting or an API that does not answer, see retry). purge waits
+// for it until ctx ends, then returns ctx's error at once and lets it finish alone: a
+// cancelled call returns promptly and still leaves nothing behind once the server
+// answers. The goroutine ends early when the connection closes.
+func (s *Store) purge(ctx context.Context, subject string, first func()) error {
+	done := make(chan error, 1)
+	go func() {
+		if first != nil {
+			first()
+		}
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 4*s.m.Timeout())
+		defer cancel()
+		done <- s.retry(pctx, func(ctx context.Context) error {
+			_, err := s.m.PurgeStream(ctx, s.stream, jsm.PurgeSubject(subject))
+			return err
+		})
+	}()
+	select {
+	case err := <-done:
 		return err
-	})
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // maxMetaRaces bounds how many times a meta record is written again after another

@@ -26,7 +26,10 @@ import (
 // without a deadline each acknowledgement and the meta record's publish are bounded by
 // the API timeout instead. A meta with a Link is refused (ErrLinkNotAllowed): use
 // AddLink or AddBucketLink. If purging the replaced object's chunks fails, Put returns
-// the new object's info together with that error.
+// the new object's info together with that error. A put that fails purges the chunks
+// it wrote; when ctx ended, Put returns at once and that purge goes on in the
+// background (bounded by four API timeouts), so a cancelled put leaves nothing behind
+// once the server answers.
 func (s *Store) Put(ctx context.Context, meta Meta, r io.Reader, opts ...PutOption) (*ObjectInfo, error) {
 	o, err := apply(opts)
 	if err != nil {
@@ -60,29 +63,33 @@ func (s *Store) Put(ctx context.Context, meta Meta, r io.Reader, opts ...PutOpti
 				return nil, serr
 			}
 		}
-		w.settle(s.m.Timeout())
-		if perr := s.purge(ctx, subject); perr != nil {
-			err = fmt.Errorf("%w (and its chunks were not purged: %v)", err, perr)
-		}
-		return nil, err
+		// Every chunk in flight is stored or refused before the purge, so none outlives it.
+		return nil, s.discard(ctx, subject, func() { w.settle(s.m.Timeout()) }, err)
 	}
 	// The record replaced is the one whose chunks go: read it just before, and write
 	// on the condition that nobody replaced it in between, so that concurrent puts of
 	// one name leave no chunks behind.
 	prev, err := s.replaceMeta(ctx, meta.Name, func(*ObjectInfo) (*ObjectInfo, error) { return info, nil })
 	if err != nil {
-		if perr := s.purge(ctx, subject); perr != nil {
-			err = fmt.Errorf("%w (and its chunks were not purged: %v)", err, perr)
-		}
-		return nil, fmt.Errorf("nats: storing the meta record of %q: %w", meta.Name, err)
+		return nil, s.discard(ctx, subject, nil, fmt.Errorf("nats: storing the meta record of %q: %w", meta.Name, err))
 	}
 	info.ModTime = time.Now().UTC()
 	if prev != nil && prev.NUID != "" && prev.NUID != info.NUID {
-		if err := s.purge(ctx, chunkSubject(s.bucket, prev.NUID)); err != nil {
+		if err := s.purge(ctx, chunkSubject(s.bucket, prev.NUID), nil); err != nil {
 			return info, fmt.Errorf("nats: purging the chunks of the replaced %q: %w", meta.Name, err)
 		}
 	}
 	return info, nil
+}
+
+// discard purges the chunks of a put that failed with err (after first, when not
+// nil) and returns err, with the purge's failure added when there is one. When ctx
+// has ended the purge goes on alone after discard returned (see purge).
+func (s *Store) discard(ctx context.Context, subject string, first func(), err error) error {
+	if perr := s.purge(ctx, subject, first); perr != nil && ctx.Err() == nil {
+		return fmt.Errorf("%w (and its chunks were not purged: %v)", err, perr)
+	}
+	return err
 }
 
 // putChunks reads r to its end, publishing each chunk through w, and fills in the

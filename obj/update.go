@@ -31,7 +31,7 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 	if prev == nil || prev.Deleted || prev.NUID == "" || prev.Link != nil {
 		return nil
 	}
-	if err := s.purge(ctx, chunkSubject(s.bucket, prev.NUID)); err != nil {
+	if err := s.purge(ctx, chunkSubject(s.bucket, prev.NUID), nil); err != nil {
 		return fmt.Errorf("nats: purging the chunks of %q: %w", name, err)
 	}
 	return nil
@@ -83,7 +83,7 @@ func (s *Store) UpdateMeta(ctx context.Context, name string, meta Meta) (*Object
 		return nil, err
 	}
 	written.ModTime = time.Now().UTC()
-	if err := s.purge(ctx, metaSubject(s.bucket, name)); err != nil {
+	if err := s.purge(ctx, metaSubject(s.bucket, name), nil); err != nil {
 		return written, fmt.Errorf("nats: removing the record of the old name %q: %w", name, err)
 	}
 	return written, nil
