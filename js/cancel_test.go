@@ -31,13 +31,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/blackhole"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
@@ -46,13 +46,12 @@ import (
 // cancelEnv is one case's connection, Client behind the proxy, and a Client on the real API.
 type cancelEnv struct {
 	s       *natstest.Server
-	name    string     // the case's name: the connection's, its subjects' and its consumers'
-	c       *conn.Conn // the connection under test
-	j       *js.Client // on c, through the proxy
-	real    *js.Client // on another connection, straight to the API
-	stall   atomic.Bool
-	arrived atomic.Int64 // API requests and black-hole messages seen
-	release func()       // set by heldHandler: lets its handler return
+	name    string          // the case's name: the connection's, its subjects' and its consumers'
+	c       *conn.Conn      // the connection under test
+	j       *js.Client      // on c, through the proxy
+	real    *js.Client      // on another connection, straight to the API
+	h       *blackhole.Hole // the proxy, which also swallows "hole.<case>.>"
+	release func()          // set by heldHandler: lets its handler return
 }
 
 // subject returns "s.<case>.<tail>", captured by the stream S.
@@ -61,26 +60,11 @@ func (e *cancelEnv) subject(tail string) string { return "s." + e.name + "." + t
 func newCancelEnv(t *testing.T, s *natstest.Server, name string) *cancelEnv {
 	t.Helper()
 	e := &cancelEnv{s: s, name: name}
+	e.h = blackhole.New(t, s.URL(), "PX"+name)
+	e.h.Listen(t, "hole."+name+".>")
 	e.c = connect(t, s.URL(), conn.WithName(name))
-	prefix := "PX" + name
-	e.j = js.New(e.c, js.WithAPIPrefix(prefix))
-	rc := connect(t, s.URL())
-	e.real = js.New(rc)
-	px := connect(t, s.URL())
-	_, err := px.Subscribe(prefix+".>", conn.WithHandler(func(m *conn.Msg) {
-		e.arrived.Add(1)
-		if e.stall.Load() {
-			return
-		}
-		px.PublishMsg(&conn.Msg{Subject: jsm.DefaultAPIPrefix + strings.TrimPrefix(m.Subject, prefix), Reply: m.Reply, Header: m.Header, Data: m.Data})
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := px.Subscribe("hole."+name+".>", conn.WithHandler(func(*conn.Msg) { e.arrived.Add(1) })); err != nil {
-		t.Fatal(err)
-	}
-	px.Flush(ctxT(t, 5*time.Second))
+	e.j = js.New(e.c, js.WithAPIPrefix(e.h.Prefix()))
+	e.real = js.New(connect(t, s.URL()))
 	return e
 }
 
@@ -112,13 +96,8 @@ type cancelCase struct {
 // after returns a blocked func that holds once d passed since its first call: for calls
 // whose wait nothing outside can observe.
 func after(d time.Duration) func(*testing.T, *cancelEnv) bool {
-	var start time.Time
-	return func(*testing.T, *cancelEnv) bool {
-		if start.IsZero() {
-			start = time.Now()
-		}
-		return time.Since(start) > d
-	}
+	settled := natstest.Settled(d)
+	return func(*testing.T, *cancelEnv) bool { return settled() }
 }
 
 // heldHandler returns a handler that signals entered and waits until the end of the test
@@ -274,9 +253,7 @@ func TestCancelMidFlight(t *testing.T) {
 			if err := e.real.Manager().DeleteConsumer(ctxT(t, 5*time.Second), "S", e.name); err != nil {
 				t.Fatal(err)
 			}
-			hole := connect(t, e.s.URL())
-			hole.Subscribe(m.Reply, conn.WithHandler(func(*conn.Msg) { e.arrived.Add(1) }))
-			hole.Flush(ctxT(t, 5*time.Second))
+			e.h.Listen(t, m.Reply)
 			return m.AckSync
 		}},
 		{name: "AckNext", prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
@@ -306,42 +283,13 @@ func TestCancelMidFlight(t *testing.T) {
 				t.Fatal(err)
 			}
 			subs, consumers := s.ClientSubs(t, tc.name), e.consumers(t)
-			e.arrived.Store(0)
-			e.stall.Store(tc.stall)
-			blocked := tc.blocked
-			if blocked == nil {
-				blocked = func(*testing.T, *cancelEnv) bool { return e.arrived.Load() > 0 }
+			e.h.Reset()
+			e.h.SwallowAPI(tc.stall)
+			blocked := e.h.Blocked
+			if tc.blocked != nil {
+				blocked = func() bool { return tc.blocked(t, e) }
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			res := make(chan error, 1)
-			go func() { res <- call(ctx) }()
-			deadline := time.Now().Add(10 * time.Second)
-			for !blocked(t, e) {
-				select {
-				case err := <-res:
-					t.Fatalf("returned before it was blocked: %v", err)
-				default:
-				}
-				if time.Now().After(deadline) {
-					t.Fatal("the call never blocked")
-				}
-				time.Sleep(2 * time.Millisecond)
-			}
-			select {
-			case err := <-res:
-				t.Fatalf("returned before the cancel: %v", err)
-			default:
-			}
-			cancel()
-			select {
-			case err := <-res:
-				if !errors.Is(err, context.Canceled) {
-					t.Fatalf("cancelled call returned %v, want context.Canceled", err)
-				}
-			case <-time.After(2 * time.Second):
-				t.Fatal("cancelled call still blocked after 2s")
-			}
+			natstest.CancelWhileBlocked(t, blocked, call)
 			// A cancelled drain does not wait for the handler that holds it; once that
 			// returns, the flow ends and its subscription goes.
 			if e.release != nil {

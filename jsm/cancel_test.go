@@ -3,8 +3,9 @@ package jsm_test
 // The cancellation sweep: every exported call of package jsm that takes a ctx, cancelled
 // while its API request waits for an answer, returns promptly with ctx's error and leaves
 // no subscription behind on the server (goroutines are checked for the whole package by
-// natstest.Main). The API is a black hole: a subscriber on the Manager's API prefix that
-// never answers, so every call is blocked once its first request reached it.
+// natstest.Main). The API is a black hole: a blackhole proxy on the Manager's API
+// prefix, which answers the set-up's request and swallows the call's, so every call is
+// blocked once its first request reached it.
 //
 //	AccountInfo, GetBatch, GetLastBatch, AddConsumer, CreateConsumer, UpdateConsumer,
 //	DeleteConsumer, ConsumerInfo, PauseConsumer, ResumeConsumer, UnpinConsumer, Consumers,
@@ -23,11 +24,11 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/blackhole"
 	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/jsm"
 )
@@ -94,47 +95,23 @@ func TestCancelMidFlight(t *testing.T) {
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			prefix := "HOLE." + name
 			cname := "cancel-" + name
 			c, err := conn.Connect(testCtx(t), s.URL(), conn.WithName(cname))
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { c.Close() })
+			h := blackhole.New(t, s.URL(), "PX"+name)
+			m := jsm.New(c, jsm.WithAPIPrefix(h.Prefix()))
 			// A real answer first, so that the connection's shared reply subscription
 			// exists and counts in the baseline.
-			if _, err := jsm.New(c).AccountInfo(testCtx(t)); err != nil {
+			if _, err := m.AccountInfo(testCtx(t)); err != nil {
 				t.Fatal(err)
 			}
 			base := s.ClientSubs(t, cname)
-
-			hole := connect(t, s)
-			var arrived atomic.Int64
-			if _, err := hole.Subscribe(prefix+".>", conn.WithHandler(func(*conn.Msg) { arrived.Add(1) })); err != nil {
-				t.Fatal(err)
-			}
-			hole.Flush(testCtx(t))
-
-			m := jsm.New(c, jsm.WithAPIPrefix(prefix))
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			res := make(chan error, 1)
-			go func() { res <- call(ctx, m) }()
-			waitUntil(t, "the request to reach the API", func() bool { return arrived.Load() > 0 })
-			select {
-			case err := <-res:
-				t.Fatalf("returned with its request unanswered: %v", err)
-			default:
-			}
-			cancel()
-			select {
-			case err := <-res:
-				if !errors.Is(err, context.Canceled) {
-					t.Fatalf("cancelled call returned %v, want context.Canceled", err)
-				}
-			case <-time.After(2 * time.Second):
-				t.Fatal("cancelled call still blocked after 2s")
-			}
+			h.Reset()
+			h.SwallowAPI(true)
+			natstest.CancelWhileBlocked(t, h.Blocked, func(ctx context.Context) error { return call(ctx, m) })
 			waitUntil(t, fmt.Sprintf("%d server subscriptions", base), func() bool { return s.ClientSubs(t, cname) == base })
 		})
 	}
