@@ -292,7 +292,7 @@ func (b *Batch) send(ctx context.Context, m *conn.Msg, opts []PubOption, commit 
 		b.seq, b.last = seq, out.Subject
 		return nil, nil
 	}
-	resp, err := b.request(ctx, out, o, seq == 1)
+	resp, err := b.request(ctx, out, o)
 	if err != nil {
 		if errors.Is(err, conn.ErrNoResponders) {
 			// Nothing captured the subject: the stream has none of this message.
@@ -320,15 +320,16 @@ func (b *Batch) send(ctx context.Context, m *conn.Msg, opts []PubOption, commit 
 	return &BatchAck{Stream: ack.Stream, Sequence: ack.Sequence, BatchID: ack.BatchID, BatchSize: int(ack.BatchSize), Domain: ack.Domain}, nil
 }
 
-// request sends out and waits for the answer. When retry is set (the first message,
-// which nothing can have staged when no stream answered) it tries again on the
-// server's 503 as Publish does.
-func (b *Batch) request(ctx context.Context, out *conn.Msg, o pubOptions, retry bool) (*conn.Msg, error) {
+// request sends out and waits for the answer, trying again on the server's 503 as
+// Publish does: no stream got the message, so sending it again cannot stage it twice
+// (a stream leader that changed meanwhile answers the retry with the batch's loss;
+// its interest may reach the server a moment after the step-down).
+func (b *Batch) request(ctx context.Context, out *conn.Msg, o pubOptions) (*conn.Msg, error) {
 	ctx, cancel := b.j.withTimeout(ctx)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
 		resp, err := b.j.c.RequestMsg(ctx, out)
-		if !retry || !errors.Is(err, conn.ErrNoResponders) || attempt >= o.retries || !sleepCtx(ctx, o.wait) {
+		if !errors.Is(err, conn.ErrNoResponders) || attempt >= o.retries || !sleepCtx(ctx, o.wait) {
 			return resp, err
 		}
 	}
