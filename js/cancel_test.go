@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -68,14 +69,18 @@ func newCancelEnv(t *testing.T, s *natstest.Server, name string) *cancelEnv {
 	return e
 }
 
+// consumers counts the consumers of the case: those on its subjects (the stream is
+// shared by the cases running in parallel).
 func (e *cancelEnv) consumers(t *testing.T) int {
 	t.Helper()
 	n := 0
-	for _, err := range e.real.Manager().ConsumerNames(ctxT(t, 5*time.Second), "S") {
+	for ci, err := range e.real.Manager().Consumers(ctxT(t, 5*time.Second), "S") {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n++
+		if strings.HasPrefix(ci.Config.FilterSubject, "s."+e.name+".") {
+			n++
+		}
 	}
 	return n
 }
