@@ -25,6 +25,10 @@ func newDeliverer(handler func(*Msg)) *deliverer {
 	return d
 }
 
+// receiverDriven reports whether messages go to a channel the user reads (no handler):
+// then a Drain cannot wait for delivery to end, since the receiver may be the caller.
+func (d *deliverer) receiverDriven() bool { return d.out != nil }
+
 // halt stops delivery; it is idempotent and never blocks on the actor.
 func (d *deliverer) halt() {
 	d.gate.Lock()

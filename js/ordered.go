@@ -152,14 +152,21 @@ func (oc *OrderedConsumer) Stop() {
 	}
 }
 
-// Drain stops pulling, delivers what was already received, then ends. It returns when
-// the last handler call returned or ctx ended (then it stops at once: no handler starts
-// after it returned, and Done closes when one still running returns; a ctx without
-// deadline waits at most the Client's timeout). Safe from a handler (it does not wait
-// then). Idempotent.
+// Drain stops pulling, delivers what was already received, then ends. With a handler
+// it returns when the last handler call returned or ctx ended (then it stops at once: no
+// handler starts after it returned, and Done closes when one still running returns; a
+// ctx without deadline waits at most the Client's timeout). Safe from a handler (it
+// does not wait then). Without a handler it does not wait for the receiver, which may
+// be its caller: it returns once the drain started, C() delivers what was received and
+// then closes, and Done closes with it (a ctx that already ended stops the consumer at
+// once instead, returning ctx's error). Idempotent.
 func (oc *OrderedConsumer) Drain(ctx context.Context) error {
+	if err := ctx.Err(); err != nil && oc.d.receiverDriven() {
+		oc.d.halt()
+		return err
+	}
 	oc.drainOnce.Do(func() { close(oc.drainc) })
-	if actor.InHandler() {
+	if actor.InHandler() || oc.d.receiverDriven() {
 		return nil
 	}
 	ctx, cancel := oc.j.withTimeout(ctx)

@@ -181,13 +181,17 @@ func (p *PullConsumer) Stop() {
 // already received, then end. It returns when the last handler call returned, or with
 // ctx's error (a ctx without deadline waits at most the Client's timeout) after
 // stopping the flows as Stop does, without waiting for a handler still running (Done
-// closes when it returns); from inside a handler it does not wait. It is idempotent.
+// closes when it returns); from inside a handler it does not wait. Nor does it while a
+// Messages iteration runs, whose body may be its caller: it returns once the drain
+// started, and the iteration yields what was received, then ends. It is idempotent.
 func (p *PullConsumer) Drain(ctx context.Context) error {
 	loops := p.markStopped()
+	receiverDriven := false
 	for _, l := range loops {
 		l.drain()
+		receiverDriven = receiverDriven || l.receiverDriven
 	}
-	if actor.InHandler() {
+	if actor.InHandler() || receiverDriven {
 		go func() { p.wg.Wait(); p.finish() }()
 		return nil
 	}

@@ -28,6 +28,9 @@ type pullLoop struct {
 	events   <-chan conn.Event
 	unlisten func()
 	lc       *actor.Lifecycle
+	// receiverDriven: the loop of Messages, whose handler hands each message to the
+	// iterator's body, which may be the one calling Drain.
+	receiverDriven bool
 
 	stopOnce, drainOnce sync.Once
 	stopc, drainc       chan struct{}
@@ -121,7 +124,7 @@ func (p *PullConsumer) startLoop(handler func(*Msg), opts []PullOption, endsCons
 	}
 	c := p.j.c
 	l := &pullLoop{
-		pc: p, c: c, o: o, handler: handler, inbox: c.NewInbox(), lc: actor.NewLifecycle(),
+		pc: p, c: c, o: o, handler: handler, inbox: c.NewInbox(), lc: actor.NewLifecycle(), receiverDriven: !endsConsumer,
 		stopc: make(chan struct{}), drainc: make(chan struct{}), infoc: make(chan error, 1),
 	}
 	if err := p.begin(l); err != nil {
@@ -151,7 +154,6 @@ func (l *pullLoop) drain() { l.drainOnce.Do(func() { close(l.drainc) }) }
 func (l *pullLoop) run(endsConsumer bool) {
 	leave := actor.EnterHandler()
 	err := l.loop()
-	leave()
 	l.sub.Unsubscribe()
 	l.unlisten()
 	if l.retry != nil {
@@ -160,6 +162,9 @@ func (l *pullLoop) run(endsConsumer bool) {
 	if err != nil {
 		l.report(err)
 	}
+	// The error callback of the final report is a handler too: a Stop or Drain made from
+	// it must not wait for this goroutine.
+	leave()
 	l.lc.Close(err)
 	l.pc.end(l)
 	if endsConsumer && (err != nil || l.draining) {

@@ -320,17 +320,24 @@ func (s *Subscription) Unsubscribe() error {
 	return nil
 }
 
-// Drain stops interest, delivers what was already received and ends. It returns when
-// the last handler call returned, or with ctx's error (a ctx without deadline waits at
-// most the Client's timeout), then ending at once: no handler starts after it returned,
-// and Done closes when a handler still running returns. Safe from a handler (it does not wait
-// then). Idempotent.
+// Drain stops interest, delivers what was already received and ends. With a handler it
+// returns when the last handler call returned, or with ctx's error (a ctx without
+// deadline waits at most the Client's timeout), then ending at once: no handler starts
+// after it returned, and Done closes when a handler still running returns. Safe from a
+// handler (it does not wait then). Without a handler it does not wait for the receiver,
+// which may be its caller: it returns once the drain started, C() delivers what was
+// received and then closes, and Done closes with it (a ctx that already ended stops the
+// subscription at once instead, returning ctx's error). Idempotent.
 func (s *Subscription) Drain(ctx context.Context) error {
 	if s.ord != nil {
 		return s.ord.Drain(ctx)
 	}
+	if err := ctx.Err(); err != nil && s.d.receiverDriven() {
+		s.d.halt()
+		return err
+	}
 	s.drainOne.Do(func() { close(s.drainc) })
-	if actor.InHandler() {
+	if actor.InHandler() || s.d.receiverDriven() {
 		return nil
 	}
 	ctx, cancel := s.j.withTimeout(ctx)
