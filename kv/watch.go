@@ -157,20 +157,18 @@ func (w *Watcher) Stop() {
 	<-w.a.done
 }
 
-// Drain stops taking new entries from the server, hands what the watcher
-// already received to C() (whose buffer holds 32), then closes it: the receiver
-// still gets every entry before the close. It returns once C() is closed, or
-// with ctx's error, stopping the watcher then as Stop does (entries not yet in
-// C() are then dropped).
+// Drain stops taking new entries from the server, hands what the watcher already
+// received to C(), then closes it: the receiver still gets every entry before the
+// close, and Done closes with it. Drain does not wait for that — the receiver may be
+// the one calling it — and returns once the drain started. A ctx that already ended
+// stops the watcher as Stop does instead, and Drain returns ctx's error.
 func (w *Watcher) Drain(ctx context.Context) error {
-	w.a.drainOnce.Do(func() { close(w.a.drainc) })
-	select {
-	case <-w.a.done:
-		return nil
-	case <-ctx.Done():
+	if err := ctx.Err(); err != nil {
 		w.Stop()
-		return ctx.Err()
+		return err
 	}
+	w.a.drainOnce.Do(func() { close(w.a.drainc) })
+	return nil
 }
 
 // Done returns a channel closed when the watcher has ended and C() is closed.

@@ -223,7 +223,7 @@ func (a *watcherActor) run(events <-chan conn.Event, stopEvents func()) {
 		)
 		if len(a.queue) > 0 {
 			send, head = a.out, a.queue[0]
-		} else if draining {
+		} else if draining && a.sub == nil {
 			break
 		}
 		if a.sub != nil {
@@ -237,7 +237,8 @@ func (a *watcherActor) run(events <-chan conn.Event, stopEvents func()) {
 			a.answerFlowControl()
 		case m, ok := <-msgs:
 			if !ok {
-				// The subscription ended under us (a permission error, the close).
+				// The subscription ended: drained (everything the server sent before the
+				// drain's UNSUB came first), or under us (a permission error, the close).
 				a.sub = nil
 				a.deleteConsumer(a.consumer)
 				if a.c.Status() == conn.StatusClosed {
@@ -303,7 +304,11 @@ func (a *watcherActor) run(events <-chan conn.Event, stopEvents func()) {
 		case <-a.drainc:
 			a.drainc = nil
 			draining = true
-			a.dropConsumer()
+			// The subscription's drain stops the server sending and hands over what it
+			// sent before; its end (above) then deletes the consumer.
+			if a.sub != nil {
+				go a.sub.Drain(context.Background())
+			}
 			if retryTimer != nil {
 				retryTimer.Stop()
 				retry, retryTimer = nil, nil
@@ -311,7 +316,7 @@ func (a *watcherActor) run(events <-chan conn.Event, stopEvents func()) {
 		case <-a.stopc:
 			goto end
 		}
-		if draining && len(a.queue) == 0 {
+		if draining && len(a.queue) == 0 && a.sub == nil {
 			break
 		}
 	}

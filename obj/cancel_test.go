@@ -17,7 +17,8 @@ package obj_test
 //	    chunks are stored and the meta record's read is swallowed (the chunks must be
 //	    gone afterwards); with the stream deleted and a subscriber that never answers
 //	    on the bucket's subjects, the chunks' acknowledgements never come.
-//	Watcher.Next, Drain: covered in TestCancelWatcher.
+//	Watcher.Next, Drain: covered in TestCancelWatcher (Drain waits for nothing, so only a
+//	    ctx ended before can stop it).
 
 import (
 	"context"
@@ -178,10 +179,10 @@ func TestCancelMidFlight(t *testing.T) {
 	}
 }
 
-// TestCancelWatcher cancels the two Watcher calls that wait on their receiver rather
-// than the server: Next with nothing to deliver (the Watcher stays usable), and Drain
-// with more records than C() buffers while the receiver takes none (the Watcher then
-// stops, its subscription and consumer go).
+// TestCancelWatcher cancels the two Watcher calls that take a ctx: Next with nothing to
+// deliver (the Watcher stays usable), and Drain, which waits for nothing, with a ctx
+// cancelled before (the Watcher then stops at once, its subscription and consumer go,
+// though it held more records than C() buffers).
 func TestCancelWatcher(t *testing.T) {
 	t.Parallel()
 	s := natstest.Start(t, natstest.JetStream())
@@ -204,9 +205,14 @@ func TestCancelWatcher(t *testing.T) {
 			}
 			defer w.Stop()
 			if name == "Drain" {
-				// Once C() is full the Watcher holds the next record, which nobody receives.
+				// Drain waits for nothing (its receiver may be its caller): the ctx that can
+				// stop it is one that ended before.
 				waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
-				natstest.CancelWhileBlocked(t, natstest.Settled(50*time.Millisecond), w.Drain)
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				if err := w.Drain(ctx); !errors.Is(err, context.Canceled) {
+					t.Fatalf("Drain with a cancelled ctx: %v, want context.Canceled", err)
+				}
 				select {
 				case <-w.Done():
 				case <-time.After(5 * time.Second):

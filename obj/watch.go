@@ -23,8 +23,6 @@ type Watcher struct {
 	once   sync.Once
 	done   chan struct{}
 	ignore bool
-	// withTimeout bounds Drain when its ctx has no deadline.
-	withTimeout func(context.Context) (context.Context, context.CancelFunc)
 }
 
 // Watch starts a Watcher of the bucket. ctx bounds the set-up only (the consumer's
@@ -58,7 +56,7 @@ func (s *Store) Watch(ctx context.Context, opts ...WatchOption) (*Watcher, error
 		}
 		empty = ci.NumPending == 0 && ci.Delivered.Consumer == 0
 	}
-	w := &Watcher{oc: oc, out: make(chan *ObjectInfo, 64), stop: make(chan struct{}), done: make(chan struct{}), ignore: o.ignoreDeletes, withTimeout: s.m.WithDefaultTimeout}
+	w := &Watcher{oc: oc, out: make(chan *ObjectInfo, 64), stop: make(chan struct{}), done: make(chan struct{}), ignore: o.ignoreDeletes}
 	go w.run(empty)
 	return w, nil
 }
@@ -135,22 +133,17 @@ func (w *Watcher) Stop() {
 	<-w.done
 }
 
-// Drain stops consuming, delivers the records already received (C() must still be
-// read), then ends. It returns when the Watcher ended, or with ctx's error, then
-// stopping at once (a ctx without deadline waits at most the API timeout).
+// Drain stops consuming and hands the records already received to C(), then closes
+// it: the receiver still gets every record before the close, and Done closes with it.
+// Drain does not wait for that — the receiver may be the one calling it — and returns
+// once the drain started. A ctx that already ended stops the Watcher as Stop does
+// instead, and Drain returns ctx's error.
 func (w *Watcher) Drain(ctx context.Context) error {
-	ctx, cancel := w.withTimeout(ctx)
-	defer cancel()
-	err := w.oc.Drain(ctx)
-	select {
-	case <-w.done:
-	case <-ctx.Done():
-		if err == nil {
-			err = ctx.Err()
-		}
+	if err := ctx.Err(); err != nil {
+		w.Stop()
+		return err
 	}
-	w.Stop()
-	return err
+	return w.oc.Drain(ctx)
 }
 
 // Done is closed when the Watcher has ended.
