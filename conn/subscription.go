@@ -170,8 +170,11 @@ func (s *Subscription) AutoUnsubscribe(max int) error {
 
 // Drain stops interest and delivers everything already received before ending: it sends
 // UNSUB, waits for the server to confirm with a PING/PONG fence, then lets the queue run dry.
-// It returns when the last handler call returned, or with ctx's error (the remaining messages
-// are then discarded). Safe to call from inside the handler (it does not wait then).
+// With a handler it returns when the last handler call returned, or with ctx's error (the
+// remaining messages are then discarded); safe to call from inside the handler (it does not
+// wait then). Without a handler it does not wait for the receiver, which may be its caller:
+// it returns after the fence, and C() delivers everything received, then closes (Done with
+// it).
 func (s *Subscription) Drain(ctx context.Context) error {
 	if !s.IsValid() {
 		return nil
@@ -185,7 +188,7 @@ func (s *Subscription) Drain(ctx context.Context) error {
 	}
 	s.conn.subs.remove(s.sid)
 	s.endInput()
-	if s.insideHandler() {
+	if s.insideHandler() || s.ch != nil {
 		return nil
 	}
 	select {

@@ -1,0 +1,60 @@
+package conn_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/natsactor/natsactor/internal/natstest"
+)
+
+// A subscription without handler drained from the goroutine receiving from its C():
+// Drain cannot wait for that receiver, so it returns once the server's messages are
+// fenced in, and the receiver gets every one of them before C() closes. A Drain that
+// waited for the receiver never returned (no deadline) or dropped the rest.
+// The same for the connection's Drain made from that receiver.
+func TestSubscriptionDrainFromReceiver(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t)
+	for _, call := range []string{"SubDrain", "ConnDrain"} {
+		t.Run(call, func(t *testing.T) {
+			t.Parallel()
+			drainFromReceiver(t, s, call)
+		})
+	}
+}
+
+func drainFromReceiver(t *testing.T, s *natstest.Server, call string) {
+	c := connect(t, s.URL())
+	sub, err := c.Subscribe("dr." + call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t, 20*time.Second)
+	c.Flush(ctx)
+	const n = 100
+	for i := range n {
+		c.Publish("dr."+call, []byte(fmt.Sprint(i)))
+	}
+	// Every message has reached the client once the PONG is back.
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var drainErr error
+	total, _ := natstest.RangeWithCall(t, sub.C(), 10, func() {
+		if call == "SubDrain" {
+			drainErr = sub.Drain(context.Background())
+		} else {
+			drainErr = c.Drain(context.Background())
+		}
+	})
+	if drainErr != nil || total != n {
+		t.Fatalf("Drain from the receiver: %v, %d of %d received", drainErr, total, n)
+	}
+	select {
+	case <-sub.Done():
+	case <-ctx.Done():
+		t.Fatal("Done never closed")
+	}
+}
