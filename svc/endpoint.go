@@ -97,6 +97,7 @@ type Endpoint struct {
 	metadata map[string]string
 	handler  Handler
 	reqs     chan *Request // WithRequestChannel; nil otherwise
+	pumped   chan struct{} // with reqs: closed when pump has ended
 	sub      *conn.Subscription
 
 	mu          sync.Mutex
@@ -228,9 +229,19 @@ func (e *Endpoint) handle(m *conn.Msg) {
 	e.handler.Handle(r)
 }
 
-// forward is the subscription handler of an endpoint with a request channel. It waits for
-// the receiver, or for the service to give up on its requests (a drain that timed out, the
-// connection closed).
+// pump hands the requests of an endpoint with a request channel to its receiver, one at a
+// time, until its subscription ends. The subscription has no handler of its own, so that
+// its Drain — which the receiver itself may call through Stop or Drain — never waits for
+// the receiver; its pending limits still bound what waits behind the receiver.
+func (e *Endpoint) pump() {
+	defer close(e.pumped)
+	for m := range e.sub.C() {
+		e.forward(m)
+	}
+}
+
+// forward hands one request to the receiver. It waits for the receiver, or for the
+// service to give up on its requests (a drain that timed out, the connection closed).
 func (e *Endpoint) forward(m *conn.Msg) {
 	r := &Request{msg: m, ep: e, start: time.Now()}
 	e.countRequest()

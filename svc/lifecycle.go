@@ -19,7 +19,9 @@ func (s *Service) Stop() error { return s.Drain(context.Background()) }
 // without deadline gets DefaultDrainTimeout), in which case the requests not yet handled
 // are dropped and the service stops as soon as the running handlers return. It is
 // idempotent and safe from inside a handler, where it does not wait for handlers to return
-// (the service stops once they have).
+// (the service stops once they have). Nor does it wait for the receivers of request
+// channels, one of which may be its caller: with such endpoints it returns once the
+// server stopped routing requests, and Done closes after Requests handed out the rest.
 func (s *Service) Drain(ctx context.Context) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -132,6 +134,7 @@ func (s *Service) finish() {
 	}
 	for _, e := range eps {
 		if e.reqs != nil {
+			<-e.pumped // it may still be handing out a request
 			close(e.reqs)
 		}
 	}

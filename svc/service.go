@@ -241,8 +241,8 @@ func (s *Service) addEndpoint(g *Group, name string, h Handler, opts []EndpointO
 	}
 	subOpts := []conn.SubOption{conn.WithHandler(e.handle)}
 	if o.channel {
-		e.reqs = make(chan *Request)
-		subOpts[0] = conn.WithHandler(e.forward)
+		e.reqs, e.pumped = make(chan *Request), make(chan struct{})
+		subOpts = subOpts[:0] // C() is read by e.pump
 	}
 	if o.pendingSet {
 		subOpts = append(subOpts, conn.WithPendingLimits(o.pendingMsgs, o.pendingBytes))
@@ -261,6 +261,9 @@ func (s *Service) addEndpoint(g *Group, name string, h Handler, opts []EndpointO
 	}
 	if err != nil {
 		return nil, fmt.Errorf("nats: service %s: endpoint %q: %w", s.cfg.Name, name, err)
+	}
+	if e.reqs != nil {
+		go e.pump()
 	}
 	s.endpoints = append(s.endpoints, e)
 	return e, nil
