@@ -256,3 +256,61 @@ func TestDrainFromReceiver(t *testing.T) {
 		})
 	}
 }
+
+// TestLifecycleFromAsyncErrHandler closes or drains the connection from inside the
+// Client's async publish error handler, reached each way it can be: a publish nobody
+// stores (no responders), one whose acknowledgement never comes (the timeout), and one
+// pending when the connection closes. The call must return and the connection close.
+func TestLifecycleFromAsyncErrHandler(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t, natstest.JetStream())
+	hole := connect(t, s.URL())
+	if _, err := hole.Subscribe("hole.>", conn.WithHandler(func(*conn.Msg) {})); err != nil {
+		t.Fatal(err)
+	}
+	hole.Flush(ctxT(t, 5*time.Second))
+	for _, trigger := range []string{"NoResponders", "Timeout", "ConnClosed"} {
+		for _, call := range []string{"ConnClose", "ConnDrain"} {
+			t.Run(trigger+"/"+call, func(t *testing.T) {
+				t.Parallel()
+				c := connect(t, s.URL())
+				var hook atomic.Pointer[func()]
+				done := make(chan struct{})
+				f := func() {
+					if call == "ConnClose" {
+						c.Close()
+					} else {
+						c.Drain(context.Background())
+					}
+					close(done)
+				}
+				hook.Store(&f)
+				j := js.New(c, js.WithPublishAsyncTimeout(200*time.Millisecond), js.WithPublishAsyncErrHandler(func(*conn.Msg, error) { runHook(&hook) }))
+				subject := "nostream." + trigger + call
+				if trigger != "NoResponders" {
+					subject = "hole." + trigger + call
+				}
+				if _, err := j.PublishAsync(subject, nil); err != nil {
+					t.Fatal(err)
+				}
+				if trigger == "ConnClosed" {
+					// The future is pending (the hole never answers) when the connection
+					// closes; the close fails it, and its handler closes again.
+					c.Flush(ctxT(t, 5*time.Second))
+					hook.Store(&f)
+					go c.Close()
+				}
+				select {
+				case <-done:
+				case <-time.After(20 * time.Second):
+					t.Fatal("the call from the async error handler never returned")
+				}
+				select {
+				case <-c.Done():
+				case <-time.After(20 * time.Second):
+					t.Fatal("the connection never closed")
+				}
+			})
+		}
+	}
+}
