@@ -26,6 +26,8 @@ type Client struct {
 
 	asyncOnce sync.Once
 	async     *asyncPublisher
+	linkOnce  sync.Once
+	links     *linkWatch
 }
 
 type clientOptions struct {

@@ -39,7 +39,11 @@ type pubAckResponse struct {
 // (a ctx without deadline is bounded by the Client's timeout, 5 s by default). When no
 // stream answers (the server's 503) it tries again, with the same Nats-Msg-Id, as
 // WithPublishRetries says, within the same deadline; then it returns
-// ErrNoStreamResponse. A failed expectation is the server's *jsm.APIError, such as
+// ErrNoStreamResponse. A message with a Nats-Msg-Id (MsgID) whose acknowledgement was
+// lost with the link is sent again once the connection reconnected, within the same
+// deadline (the stream stores it once; the acknowledgement then says Duplicate); one
+// without waits for its acknowledgement until ctx ends (or fails at the disconnect with
+// conn.WithFailRequestsOnDisconnect). A failed expectation is the server's *jsm.APIError, such as
 // jsm.ErrWrongLastSequence; refusals of counter messages also match the sentinels of
 // this package (ErrCounterNotEnabled, ErrCounterIncrMissing, ErrInvalidCounterIncr).
 func (j *Client) Publish(ctx context.Context, subject string, data []byte, opts ...PubOption) (*PubAck, error) {
@@ -56,8 +60,12 @@ func (j *Client) PublishMsg(ctx context.Context, m *conn.Msg, opts ...PubOption)
 	out := withHeaders(m, o.headers)
 	ctx, cancel := j.withTimeout(ctx)
 	defer cancel()
+	request := j.c.RequestMsg
+	if out.Header.Get(HeaderMsgID) != "" {
+		request = j.requestSurvivingDisconnects
+	}
 	for attempt := 0; ; attempt++ {
-		resp, err := j.c.RequestMsg(ctx, out)
+		resp, err := request(ctx, out)
 		if err == nil {
 			return decodePubAck(resp)
 		}
