@@ -567,7 +567,7 @@ func TestBatchCancel(t *testing.T) {
 	if _, err := j.Manager().AccountInfo(ctxT(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	subsBefore := batchClientSubs(t, e.s, name)
+	subsBefore := e.s.ClientSubs(t, name)
 	b := j.NewBatch()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
@@ -594,7 +594,7 @@ func TestBatchCancel(t *testing.T) {
 	if err := c.Flush(ctxT(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if n := batchClientSubs(t, e.s, name); n != subsBefore {
+	if n := e.s.ClientSubs(t, name); n != subsBefore {
 		t.Fatalf("client has %d subscriptions, had %d", n, subsBefore)
 	}
 
@@ -619,26 +619,9 @@ func TestBatchCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	stays(t, j, "K", 0, 200*time.Millisecond)
-	if n := batchClientSubs(t, e.s, name); n != subsBefore {
+	if n := e.s.ClientSubs(t, name); n != subsBefore {
 		t.Fatalf("client has %d subscriptions, had %d", n, subsBefore)
 	}
-}
-
-// batchClientSubs returns the number of subscriptions the server holds for the client
-// named name.
-func batchClientSubs(t *testing.T, s *natstest.Server, name string) int {
-	t.Helper()
-	cz, err := s.Server().Connz(&server.ConnzOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ci := range cz.Conns {
-		if ci.Name == name {
-			return int(ci.NumSubs)
-		}
-	}
-	t.Fatalf("no client named %q", name)
-	return 0
 }
 
 // oldServer starts a stand-in for a nats-server of version: it completes the handshake,

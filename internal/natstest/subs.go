@@ -12,17 +12,7 @@ import (
 // no client of that name is connected.
 func (s *Server) ClientSubs(t testing.TB, name string) int {
 	t.Helper()
-	cz, err := s.Server().Connz(&server.ConnzOptions{Subscriptions: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ci := range cz.Conns {
-		if ci.Name == name {
-			return int(ci.NumSubs)
-		}
-	}
-	t.Fatalf("natstest: no client named %q on server %s", name, s.Name())
-	return 0
+	return int(s.client(t, name).NumSubs)
 }
 
 // Kick closes the server's side of the connection of the client named name, as a
@@ -30,17 +20,23 @@ func (s *Server) ClientSubs(t testing.TB, name string) int {
 // test when no client of that name is connected.
 func (s *Server) Kick(t testing.TB, name string) {
 	t.Helper()
-	cz, err := s.Server().Connz(&server.ConnzOptions{})
+	if err := s.Server().DisconnectClientByID(s.client(t, name).Cid); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// client returns the server's description of the connection of the client named name.
+func (s *Server) client(t testing.TB, name string) *server.ConnInfo {
+	t.Helper()
+	cz, err := s.Server().Connz(&server.ConnzOptions{Subscriptions: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, ci := range cz.Conns {
 		if ci.Name == name {
-			if err := s.Server().DisconnectClientByID(ci.Cid); err != nil {
-				t.Fatal(err)
-			}
-			return
+			return ci
 		}
 	}
 	t.Fatalf("natstest: no client named %q on server %s", name, s.Name())
+	return nil
 }
