@@ -26,7 +26,11 @@
 //
 // Beyond single publishes, servers 2.12 and newer store an atomic batch (ADR-50) all
 // or nothing: NewBatch, then Add for each message and Commit with the last, or
-// PublishBatch for a slice; the stream needs AllowAtomicPublish. A stream with
+// PublishBatch for a slice; the stream needs AllowAtomicPublish. Servers 2.14 and newer
+// also take fast-ingest batches (NewFastBatch, on streams with AllowBatchPublish):
+// unbounded and not atomic, published without a round trip per message and paced by
+// the stream's flow acknowledgements; by default the first lost or refused message
+// ends the batch, so that what is stored is an unbroken prefix. A stream with
 // AllowMsgCounter keeps counters (ADR-49): Incr (or Publish with Increment) adds to
 // the counter at a subject, Counter and Counters read totals. Older servers answer
 // these calls with ErrNotSupported.

@@ -39,6 +39,16 @@ var (
 	// or ended by an error (then it wraps that error too).
 	ErrBatchClosed = errors.New("nats: atomic batch already committed or abandoned")
 
+	// ErrFastBatchNotEnabled: the stream does not allow fast batch publishing
+	// (jsm.StreamConfig.AllowBatchPublish, server code 10205).
+	ErrFastBatchNotEnabled = errors.New("nats: fast batch publish not enabled on stream")
+	// ErrFastBatchUnknown: the stream no longer knows the fast batch (10208): it was
+	// idle longer than the server's batch timeout (10 s by default) and abandoned.
+	ErrFastBatchUnknown = errors.New("nats: fast batch unknown to the stream")
+	// ErrFastBatchTooManyInflight: the stream (1000 by default) or the server (50,000)
+	// has as many fast batches in flight as it allows (10211).
+	ErrFastBatchTooManyInflight = errors.New("nats: too many fast batches in flight")
+
 	// ErrCounterNotEnabled: the stream does not hold counters
 	// (jsm.StreamConfig.AllowMsgCounter, server code 10168), or a message read as a
 	// counter is not a counter value.
@@ -63,6 +73,9 @@ var pubErrCodes = map[uint16]error{
 	10177: ErrBatchUnsupportedHeader,
 	10201: ErrBatchDuplicateMsgID,
 	10210: ErrBatchTooManyInflight,
+	10205: ErrFastBatchNotEnabled,
+	10208: ErrFastBatchUnknown,
+	10211: ErrFastBatchTooManyInflight,
 	10168: ErrCounterNotEnabled,
 	10169: ErrCounterIncrMissing,
 	10170: ErrInvalidCounterIncr,
