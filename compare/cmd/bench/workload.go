@@ -74,6 +74,9 @@ func workloads() []workload {
 			natsactor: natsactorReq, natsgo: natsgoReq},
 		{name: "js_pubasync", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
 			natsactor: natsactorJSPubAsync, natsgo: natsgoJSPubAsync},
+		// natsactor's fast-ingest batch against nats.go's PublishAsync (it has no fast batches).
+		{name: "js_ingest", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
+			natsactor: natsactorJSIngest, natsgo: natsgoJSPubAsync},
 		{name: "js_pubsync", unit: "msgs/s", needsJetStream: true, n: 20_000, nShort: 5_000, size: 16,
 			natsactor: natsactorJSPubSync, natsgo: natsgoJSPubSync},
 		{name: "js_consume_ack", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,

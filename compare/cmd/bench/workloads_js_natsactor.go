@@ -27,6 +27,9 @@ func natsactorStream(ctx context.Context, p params, name string) (*conn.Conn, *j
 		Name:     s.name,
 		Subjects: []string{s.subjects},
 		Storage:  jsm.FileStorage,
+		// For js_ingest's fast batches; both clients' streams set it, and nothing but
+		// fast batches looks at it.
+		AllowBatchPublish: true,
 	}); err != nil {
 		_ = c.Close()
 		return nil, nil, benchStream{}, nil, fmt.Errorf("natsactor add stream: %w", err)
@@ -60,6 +63,37 @@ func natsactorJSPubAsync(ctx context.Context, p params) (result, error) {
 	defer cleanup()
 	data := make([]byte, p.Size)
 	return timedRate(p.N, func() error { return natsactorPublishAll(ctx, j, s.subject, data, p.N) })
+}
+
+// natsactorJSIngest is js_ingest: p.N messages into a stream as one fast-ingest batch
+// (ADR-50, default options), msgs/s until the stream acknowledged the batch's end.
+// nats.go has no fast batches: its side is natsgoJSPubAsync, its fastest way in.
+func natsactorJSIngest(ctx context.Context, p params) (result, error) {
+	_, j, s, cleanup, err := natsactorStream(ctx, p, "js-ingest")
+	if err != nil {
+		return result{}, err
+	}
+	defer cleanup()
+	data := make([]byte, p.Size)
+	return timedRate(p.N, func() error {
+		b, err := j.NewFastBatch()
+		if err != nil {
+			return err
+		}
+		for i := range p.N {
+			if _, err := b.Add(ctx, s.subject, data); err != nil {
+				return fmt.Errorf("fast batch add %d: %w", i+1, err)
+			}
+		}
+		ack, err := b.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("fast batch close: %w", err)
+		}
+		if ack.BatchSize != p.N {
+			return fmt.Errorf("fast batch stored %d of %d", ack.BatchSize, p.N)
+		}
+		return nil
+	})
 }
 
 // natsactorJSPubSync is js_pubsync: p.N messages published one after another with

@@ -36,6 +36,8 @@ func natsgoStream(ctx context.Context, p params, name string) (*nats.Conn, jetst
 		Name:     s.name,
 		Subjects: []string{s.subjects},
 		Storage:  jetstream.FileStorage,
+		// As natsactor's (for its js_ingest).
+		AllowBatchPublish: true,
 	}); err != nil {
 		nc.Close()
 		return nil, nil, benchStream{}, nil, fmt.Errorf("nats.go add stream: %w", err)
