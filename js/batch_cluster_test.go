@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
 )
@@ -17,11 +16,8 @@ import (
 // and counters add up.
 func TestBatchAndCounterCluster(t *testing.T) {
 	t.Parallel()
-	cl := natstest.StartCluster(t, 3, natstest.JetStream())
-	c := connect(t, cl.URLs())
-	j := js.New(c)
+	j, ctx := clusterClient(t)
 	m := j.Manager()
-	ctx := ctxT(t, 90*time.Second)
 	for _, cfg := range []jsm.StreamConfig{
 		{Name: "RB", Subjects: []string{"RB.>"}, Replicas: 3, AllowAtomicPublish: true},
 		{Name: "RC", Subjects: []string{"RC.>"}, Replicas: 3, AllowMsgCounter: true, AllowDirect: true},

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
 )
@@ -20,11 +19,8 @@ import (
 // the ack floor reaches the last one.
 func TestConsumeLeaderChanges(t *testing.T) {
 	t.Parallel()
-	cl := natstest.StartCluster(t, 3, natstest.JetStream())
-	c := connect(t, cl.URLs())
-	j := js.New(c)
+	j, ctx := clusterClient(t)
 	m := j.Manager()
-	ctx := ctxT(t, 90*time.Second)
 	if _, err := m.AddStream(ctx, jsm.StreamConfig{Name: "LC", Subjects: []string{"lc.>"}, Replicas: 3}); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nuid"
@@ -55,12 +56,16 @@ type FastAck struct {
 }
 
 // FastGapError reports messages of a fast batch the stream did not receive: those from
-// Expected up to, not including, Current. With gaps refused it ends the batch.
+// Expected up to, not including, Current (a Current not above Expected is a message
+// that came again or out of order). With gaps refused it ends the batch.
 type FastGapError struct {
 	Expected, Current uint64
 }
 
 func (e *FastGapError) Error() string {
+	if e.Current <= e.Expected {
+		return fmt.Sprintf("nats: fast batch gap: message %d came when %d was expected", e.Current, e.Expected)
+	}
 	return fmt.Sprintf("nats: fast batch gap: messages %d to %d lost", e.Expected, e.Current-1)
 }
 
@@ -135,11 +140,14 @@ type FastBatch struct {
 	prefix string // "<inbox>.<id>.<flow>.<gap>."
 	sub    *conn.Subscription
 
-	seq     uint64 // the last batch sequence sent
-	acked   uint64 // the highest sequence the stream acknowledged
-	every   uint64 // the stream's current acknowledgement interval
-	last    string // the subject of the last message, for Close's end marker
-	started bool   // the stream accepted the batch
+	seq     uint64              // the last batch sequence sent
+	acked   uint64              // the highest sequence the stream acknowledged
+	every   uint64              // the stream's current acknowledgement interval
+	last    string              // the subject of the last message, for Close's end marker
+	started bool                // the stream accepted the batch
+	ending  *conn.Msg           // the commit or end marker sent, as sent
+	resend  bool                // no stream took ending: send it again
+	lost    map[uint64]struct{} // messages no stream took, reported already
 	final   *conn.Msg
 	err     error // why the batch failed, once it did
 	done    bool
@@ -290,6 +298,9 @@ func (b *FastBatch) send(m *conn.Msg, op int, opts []PubOption) error {
 	if err := b.j.c.PublishMsg(msg); err != nil {
 		return err // not sent: the batch is as it was
 	}
+	if op == fastOpCommit || op == fastOpCommitEOB {
+		b.ending = msg
+	}
 	if op != fastOpCommitEOB {
 		b.seq = seq
 		b.last = out.Subject
@@ -330,8 +341,7 @@ func (b *FastBatch) await(ctx context.Context, cond func() bool) error {
 				return nil
 			}
 		case <-ping.C:
-			reply := b.prefix + strconv.FormatUint(b.seq, 10) + "." + strconv.Itoa(fastOpPing) + ".$FI"
-			_ = b.j.c.PublishMsg(&conn.Msg{Subject: b.last, Reply: reply})
+			b.ping()
 			ping.Reset(fastPing)
 		case <-ctx.Done():
 			return fmt.Errorf("nats: fast batch %s: waiting for the stream: %w", b.id, ctx.Err())
@@ -355,7 +365,7 @@ type fastControl struct {
 // handle applies one control message.
 func (b *FastBatch) handle(m *conn.Msg) {
 	if code, _ := m.Status(); code == 503 {
-		b.fail(fmt.Errorf("%w on %s: %w", ErrNoStreamResponse, b.last, conn.ErrNoResponders))
+		b.noResponders(m.Subject)
 		return
 	}
 	var c fastControl
@@ -369,7 +379,7 @@ func (b *FastBatch) handle(m *conn.Msg) {
 		b.acked = max(b.acked, c.Seq)
 		b.every = max(c.Msgs, 1)
 	case "gap":
-		b.report(&FastGapError{Expected: c.LastSeq, Current: c.Seq})
+		b.gap(c.LastSeq, c.Seq)
 	case "err":
 		var err error = c.Error
 		if c.Error != nil {
@@ -382,6 +392,66 @@ func (b *FastBatch) handle(m *conn.Msg) {
 		if c.Error != nil {
 			b.fail(pubAPIError(c.Error))
 		}
+	}
+}
+
+// noResponders handles the server's 503 for the message whose reply subject was reply:
+// no stream took it (none captures the subject, or a clustered stream has no leader
+// for a moment). Before the stream accepted the batch, the batch is over. Later the
+// message is lost: a gap, reported as the stream would; with gaps refused, a ping makes
+// the stream see it too, end the batch and acknowledge what it stored.
+func (b *FastBatch) noResponders(reply string) {
+	if !b.started {
+		b.fail(fmt.Errorf("%w on %s: %w", ErrNoStreamResponse, b.last, conn.ErrNoResponders))
+		b.done = true
+		return
+	}
+	// reply is "<prefix><seq>.<op>.$FI".
+	tail := strings.TrimSuffix(strings.TrimPrefix(reply, b.prefix), ".$FI")
+	seqStr, op, _ := strings.Cut(tail, ".")
+	seq, err := strconv.ParseUint(seqStr, 10, 64)
+	switch {
+	case err != nil || op == strconv.Itoa(fastOpPing):
+		return // a ping nobody took: the next one tells
+	case op == strconv.Itoa(fastOpCommit) || op == strconv.Itoa(fastOpCommitEOB):
+		b.resend = true // nobody got it, so sending it again cannot store it twice
+		return
+	}
+	if b.lost == nil {
+		b.lost = map[uint64]struct{}{}
+	}
+	b.lost[seq] = struct{}{}
+	b.report(&FastGapError{Expected: seq, Current: seq + 1})
+	if !b.opt.gapOK {
+		b.ping()
+	}
+}
+
+// ping asks the stream to resend its last flow acknowledgement, and to report a gap
+// if messages up to the last one sent are missing.
+func (b *FastBatch) ping() {
+	reply := b.prefix + strconv.FormatUint(b.seq, 10) + "." + strconv.Itoa(fastOpPing) + ".$FI"
+	_ = b.j.c.PublishMsg(&conn.Msg{Subject: b.last, Reply: reply})
+}
+
+// gap reports the stream's gap [from, to), less the messages already reported lost
+// from their 503s (which it forgets): each run of the others as one FastGapError.
+func (b *FastBatch) gap(from, to uint64) {
+	if to <= from { // backward: a message came again or out of order
+		b.report(&FastGapError{Expected: from, Current: to})
+		return
+	}
+	start := from
+	for s := from; s <= to; s++ {
+		_, known := b.lost[s]
+		if s < to && !known {
+			continue
+		}
+		if s > start {
+			b.report(&FastGapError{Expected: start, Current: s})
+		}
+		delete(b.lost, s)
+		start = s + 1
 	}
 }
 
@@ -416,7 +486,14 @@ func (b *FastBatch) finish(ctx context.Context) (*BatchAck, error) {
 	defer b.close()
 	b.take()
 	for !b.done {
-		if err := b.await(ctx, func() bool { return b.done }); err != nil {
+		if b.resend {
+			b.resend = false
+			if !sleepCtx(ctx, 50*time.Millisecond) {
+				return nil, b.abandon(fmt.Errorf("nats: fast batch %s: waiting for the stream: %w", b.id, ctx.Err()))
+			}
+			_ = b.j.c.PublishMsg(b.ending)
+		}
+		if err := b.await(ctx, func() bool { return b.done || b.resend }); err != nil {
 			return nil, b.abandon(err)
 		}
 		if b.err != nil && b.final == nil && errors.Is(b.err, conn.ErrConnectionClosed) {

@@ -94,3 +94,11 @@ func waitAckFloor(t *testing.T, j *js.Client, stream, name string, seq uint64) {
 	}
 	t.Fatalf("ack floor of %s stayed at %d, want %d", name, last, seq)
 }
+
+// clusterClient starts a 3-node JetStream cluster and returns a Client connected to it
+// and a ctx of 90 s for the test.
+func clusterClient(t *testing.T) (*js.Client, context.Context) {
+	t.Helper()
+	cl := natstest.StartCluster(t, 3, natstest.JetStream())
+	return js.New(connect(t, cl.URLs())), ctxT(t, 90*time.Second)
+}
