@@ -8,6 +8,9 @@ package js_test
 // swallow them, so set-up works and the call is blocked on an unanswered request.
 //
 //	Publish, PublishMsg                       covered: a subject whose only subscriber never answers
+//	(*FastBatch).Add, AddMsg, Commit,
+//	CommitMsg, Close                          covered (Add, Commit, Close; the Msg forms share
+//	                                          their code): the message goes to such a subject
 //	PublishAsync with AsyncContext            covered: a full in-flight window
 //	PullSubscribe, Consumer, OrderedConsumer,
 //	Subscribe, QueueSubscribe,
@@ -122,7 +125,7 @@ func TestCancelMidFlight(t *testing.T) {
 	t.Parallel()
 	s := natstest.Start(t, natstest.JetStream())
 	rc := connect(t, s.URL())
-	if _, err := js.New(rc).Manager().AddStream(ctxT(t, 10*time.Second), jsm.StreamConfig{Name: "S", Subjects: []string{"s.>"}, Storage: jsm.MemoryStorage}); err != nil {
+	if _, err := js.New(rc).Manager().AddStream(ctxT(t, 10*time.Second), jsm.StreamConfig{Name: "S", Subjects: []string{"s.>"}, Storage: jsm.MemoryStorage, AllowBatchPublish: true}); err != nil {
 		t.Fatal(err)
 	}
 	// pullOn creates the durable pull consumer of the case filtered on its subjects and
@@ -159,6 +162,28 @@ func TestCancelMidFlight(t *testing.T) {
 			return func(ctx context.Context) error {
 				return second(j.PublishAsync("hole."+e.name+".a", nil, js.AsyncContext(ctx)))
 			}
+		}},
+		// Fast batches: the first Add waits for the stream to accept the batch, Commit
+		// and Close for its final acknowledgement; a cancel abandons the batch, whose
+		// inbox subscription goes (subsDelta -1 for a batch started in prep).
+		{name: "FastBatchAdd", prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
+			b, err := e.j.NewFastBatch()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return func(ctx context.Context) error { return second(b.Add(ctx, "hole."+e.name+".f", nil)) }
+		}},
+		{name: "FastBatchCommit", subsDelta: -1, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
+			b := startedFastBatch(t, e)
+			return func(ctx context.Context) error { return second(b.Commit(ctx, "hole."+e.name+".f", nil)) }
+		}},
+		{name: "FastBatchClose", subsDelta: -1, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
+			b := startedFastBatch(t, e)
+			// Close's end marker goes to the last message's subject: a hole.
+			if _, err := b.Add(ctxT(t, 5*time.Second), "hole."+e.name+".f", nil); err != nil {
+				t.Fatal(err)
+			}
+			return func(ctx context.Context) error { return second(b.Close(ctx)) }
 		}},
 		{name: "PullSubscribe", stall: true, noConsumer: true, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			return func(ctx context.Context) error { return second(e.j.PullSubscribe(ctx, e.subject(">"), e.name)) }
@@ -338,6 +363,19 @@ func TestConsumeCancelledBefore(t *testing.T) {
 	if calls.Load() != 0 {
 		t.Fatalf("the cancelled Consume handled %d", calls.Load())
 	}
+}
+
+// startedFastBatch returns a fast batch the stream S accepted, with one message.
+func startedFastBatch(t *testing.T, e *cancelEnv) *js.FastBatch {
+	t.Helper()
+	b, err := e.j.NewFastBatch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Add(ctxT(t, 5*time.Second), e.subject("f"), nil); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // second returns the error of a two-value call.
