@@ -149,10 +149,8 @@ func (c *Conn) PublishMsg(m *Msg) error {
 // request or a reply): it is written at once by the caller when the writer is idle.
 func (c *Conn) publish(subject, reply string, hdr Header, data []byte, now bool) error {
 	// Wildcard tokens are allowed, as the server allows them: parts of the JetStream API
-	// carry a filter such as "orders.>" in the request subject.
-	if err := validateSubject(subject); err != nil {
-		return err
-	}
+	// carry a filter such as "orders.>" in the request subject. The subject is checked
+	// under the writer's lock (w.checkSubject), where the last valid one is remembered.
 	if reply != "" {
 		if err := validateSubject(reply); err != nil {
 			return err
@@ -165,6 +163,9 @@ func (c *Conn) publish(subject, reply string, hdr Header, data []byte, now bool)
 		}
 		b, _, err := c.w.begin(true, len(subject)+len(reply)+size+32)
 		if err != nil {
+			return err
+		}
+		if err := c.w.checkSubject(subject); err != nil {
 			return err
 		}
 		if now {
@@ -194,6 +195,9 @@ func (c *Conn) publish(subject, reply string, hdr Header, data []byte, now bool)
 	}
 	b, _, err := c.w.begin(true, len(subject)+len(reply)+size+40)
 	if err != nil {
+		return err
+	}
+	if err := c.w.checkSubject(subject); err != nil {
 		return err
 	}
 	if now {

@@ -12,19 +12,22 @@ import (
 // is the reconnect buffer, bounded in bytes. A write that fails puts its batch back in front
 // of the buffer, whole, so nothing is ever split across a reconnect.
 type writer struct {
-	mu        sync.Mutex
-	cond      sync.Cond // publishers wait here while the buffer is over maxBuffer
-	buf       []byte    // frames not yet written
-	nc        net.Conn  // nil while disconnected
-	epoch     uint64    // which connection nc belongs to
-	closed    bool
-	writing   bool   // a batch is being written (by the writer goroutine or inline)
-	spare     []byte // the buffer of the last batch written, for reuse
-	outMsgs   uint64 // messages and payload bytes queued; counted under mu, where the
-	outBytes  uint64 // publish already is, instead of with atomics of their own
-	reconnBuf int    // bytes allowed while disconnected; -1: none
-	maxBuffer int    // bytes allowed while connected before publishers wait
-	deadline  time.Duration
+	mu       sync.Mutex
+	cond     sync.Cond // publishers wait here while the buffer is over maxBuffer
+	buf      []byte    // frames not yet written
+	nc       net.Conn  // nil while disconnected
+	epoch    uint64    // which connection nc belongs to
+	closed   bool
+	writing  bool   // a batch is being written (by the writer goroutine or inline)
+	spare    []byte // the buffer of the last batch written, for reuse
+	outMsgs  uint64 // messages and payload bytes queued; counted under mu, where the
+	outBytes uint64 // publish already is, instead of with atomics of their own
+	// lastSubject is the last publish subject found valid, under mu: a publisher that
+	// repeats its subject (the common case) skips the token walk.
+	lastSubject string
+	reconnBuf   int // bytes allowed while disconnected; -1: none
+	maxBuffer   int // bytes allowed while connected before publishers wait
+	deadline    time.Duration
 
 	wake    chan struct{}
 	onError func(epoch uint64, err error) // called from the writer goroutine, never under mu
@@ -76,6 +79,20 @@ func (w *writer) begin(data bool, size int) (buf []byte, ok bool, err error) {
 		w.cond.Wait()
 	}
 	return w.buf, true, nil
+}
+
+// checkSubject validates a publish subject unless it is the last one validated; mu is
+// held (after begin). On an error it unlocks, so the caller just returns the error.
+func (w *writer) checkSubject(subject string) error {
+	if subject == w.lastSubject && subject != "" { // "" is the field's zero value, never valid
+		return nil
+	}
+	if err := validateSubject(subject); err != nil {
+		w.mu.Unlock()
+		return err
+	}
+	w.lastSubject = subject
+	return nil
 }
 
 // end stores the buffer with the appended frame, unlocks, and wakes the writer if the
