@@ -190,8 +190,6 @@ func (b *FastBatch) AddMsg(ctx context.Context, m *conn.Msg, opts ...PubOption) 
 	if err := b.usable(); err != nil {
 		return FastAck{}, err
 	}
-	ctx, cancel := b.j.withTimeout(ctx)
-	defer cancel()
 	op := fastOpAppend
 	if b.seq == 0 {
 		op = fastOpStart
@@ -277,7 +275,7 @@ func (b *FastBatch) usable() error {
 
 // send publishes m as batch message b.seq+1 with operation op.
 func (b *FastBatch) send(m *conn.Msg, op int, opts []PubOption) error {
-	if b.seq == 0 {
+	if b.sub == nil {
 		if !serverAtLeast(b.j.c, 2, 14) {
 			return notSupported(b.j.c, "fast batch publish", 2, 14)
 		}
@@ -327,6 +325,10 @@ func (b *FastBatch) take() {
 // await waits for one control message (or until cond holds, when given), pinging the
 // batch when none came for fastPing: the server then resends its last acknowledgement.
 func (b *FastBatch) await(ctx context.Context, cond func() bool) error {
+	// Bounded here, not per Add: most Adds never wait, and a timer each would cost more
+	// than the publish.
+	ctx, cancel := b.j.withTimeout(ctx)
+	defer cancel()
 	ping := time.NewTimer(fastPing)
 	defer ping.Stop()
 	for {
