@@ -62,6 +62,7 @@ type FastGapError struct {
 	Expected, Current uint64
 }
 
+// Error describes the gap.
 func (e *FastGapError) Error() string {
 	if e.Current <= e.Expected {
 		return fmt.Sprintf("nats: fast batch gap: message %d came when %d was expected", e.Current, e.Expected)
@@ -77,10 +78,13 @@ type FastMsgError struct {
 	Err      error
 }
 
+// Error names the refused message and the stream's reason.
 func (e *FastMsgError) Error() string {
 	return fmt.Sprintf("nats: fast batch message %d refused: %v", e.Sequence, e.Err)
 }
 
+// Unwrap returns the stream's error, so that errors.Is matches its sentinels
+// (jsm.ErrWrongLastSequence, ...).
 func (e *FastMsgError) Unwrap() error { return e.Err }
 
 // FastBatchOption configures NewFastBatch.
