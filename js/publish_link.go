@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/natsactor/natsactor/conn"
 )
@@ -86,19 +87,28 @@ func (w *linkWatch) attempt(ctx context.Context) (context.Context, func()) {
 }
 
 // reconnected waits until the link is up again (or the connection closed); false when
-// ctx ended first.
-func (w *linkWatch) reconnected(ctx context.Context) bool {
+// ctx ended first. Besides the Reconnected event it looks at the connection's state now
+// and then: an event listener that was full misses events.
+func (w *linkWatch) reconnected(ctx context.Context, c *conn.Conn) bool {
 	w.mu.Lock()
 	up := w.up
 	w.mu.Unlock()
 	if up == nil {
 		return ctx.Err() == nil
 	}
-	select {
-	case <-up:
-		return true
-	case <-ctx.Done():
-		return false
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-up:
+			return true
+		case <-tick.C:
+			if st := c.Status(); st == conn.StatusConnected || st == conn.StatusClosed {
+				return true
+			}
+		case <-ctx.Done():
+			return false
+		}
 	}
 }
 
@@ -114,7 +124,7 @@ func (j *Client) requestSurvivingDisconnects(ctx context.Context, out *conn.Msg)
 		if !lost || ctx.Err() != nil {
 			return resp, err
 		}
-		if !w.reconnected(ctx) {
+		if !w.reconnected(ctx, j.c) {
 			return nil, ctx.Err()
 		}
 	}
