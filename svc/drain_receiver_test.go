@@ -27,6 +27,10 @@ func TestDrainFromRequestReceiver(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// AddEndpoint returns once the SUB is queued: the server knows it after a flush.
+			if err := c.Flush(testCtx(t)); err != nil {
+				t.Fatal(err)
+			}
 			client := connect(t, s)
 			replies, err := client.Subscribe("replies." + call)
 			if err != nil {
