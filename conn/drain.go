@@ -15,9 +15,10 @@ import (
 // still works until the close. It returns when closed, or with ctx's error (a ctx without
 // deadline gets WithDrainTimeout's, 30 s by default), in which case the connection is
 // closed anyway and the messages not yet delivered are discarded. Safe from a handler (it
-// then does not wait for that handler). It does not wait for the receivers of
-// subscriptions without handler either, one of which may be its caller: their C() goes
-// on delivering what was received after the close, then closes.
+// then does not wait for that handler). It does wait for the receivers of subscriptions
+// without handler to take what was received (the consumers of js and kv are such
+// receivers, and their handlers' acks must leave before the close): from a goroutine
+// ranging over a C(), Drain that subscription instead, and the connection after the loop.
 func (c *Conn) Drain(ctx context.Context) error {
 	if c.life.Closed() {
 		return nil
@@ -56,7 +57,7 @@ func (c *Conn) Drain(ctx context.Context) error {
 	}
 	if !inside {
 		for _, s := range subs {
-			if s.direct != nil || s.ch != nil {
+			if s.direct != nil {
 				continue
 			}
 			select {

@@ -85,3 +85,50 @@ func TestDrainDeadline(t *testing.T) {
 		})
 	}
 }
+
+// The connection's Drain with a Consume running: it returns once every message the
+// consumer received was handled and acknowledged (acks flushed before the close), and no
+// handler runs after it returned.
+func TestConnDrainWaitsForConsume(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.stream(t, jsm.StreamConfig{Name: "CD", Subjects: []string{"cd.>"}, Storage: jsm.MemoryStorage})
+	e.fill(t, "cd", 200)
+	c := connect(t, e.s.URL())
+	j := js.New(c)
+	pc, err := j.PullSubscribe(ctxT(t, 10*time.Second), "cd.>", "d", js.AckExplicit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var handled, after atomic.Int64
+	var returned atomic.Bool
+	if err := pc.Consume(ctxT(t, 10*time.Second), func(m *js.Msg) {
+		if returned.Load() {
+			after.Add(1)
+		}
+		time.Sleep(time.Millisecond)
+		if m.Ack() == nil {
+			handled.Add(1)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "twenty messages handled", func() bool { return handled.Load() >= 20 })
+	if err := c.Drain(ctxT(t, 20*time.Second)); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+	returned.Store(true)
+	n := handled.Load()
+	select {
+	case <-pc.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the consumer never ended")
+	}
+	if a := after.Load(); a != 0 {
+		t.Fatalf("%d handler calls after the connection's Drain returned", a)
+	}
+	ci := consumerInfo(t, e.j, "CD", "d")
+	if ci.AckFloor.Stream < uint64(n) {
+		t.Fatalf("ack floor %d after %d messages handled and acknowledged before the drain returned", ci.AckFloor.Stream, n)
+	}
+}
