@@ -158,7 +158,8 @@ func (oc *OrderedConsumer) Stop() {
 // ctx without deadline waits at most the Client's timeout). Safe from a handler (it
 // does not wait then). Without a handler it does not wait for the receiver, which may
 // be its caller: it returns once the drain started, C() delivers what was received and
-// then closes, and Done closes with it (a ctx that already ended stops the consumer at
+// then closes, and Done closes with it — wait on Done before closing the connection, or
+// what is still in flight is lost (a ctx that already ended stops the consumer at
 // once instead, returning ctx's error). Idempotent.
 func (oc *OrderedConsumer) Drain(ctx context.Context) error {
 	if err := ctx.Err(); err != nil && oc.d.receiverDriven() {

@@ -183,7 +183,8 @@ func (p *PullConsumer) Stop() {
 // stopping the flows as Stop does, without waiting for a handler still running (Done
 // closes when it returns); from inside a handler it does not wait. Nor does it while a
 // Messages iteration runs, whose body may be its caller: it returns once the drain
-// started, and the iteration yields what was received, then ends. It is idempotent.
+// started, and the iteration yields what was received, then ends (Done closes after it:
+// wait on Done before closing the connection). It is idempotent.
 func (p *PullConsumer) Drain(ctx context.Context) error {
 	loops := p.markStopped()
 	receiverDriven := false

@@ -326,7 +326,8 @@ func (s *Subscription) Unsubscribe() error {
 // after it returned, and Done closes when a handler still running returns. Safe from a
 // handler (it does not wait then). Without a handler it does not wait for the receiver,
 // which may be its caller: it returns once the drain started, C() delivers what was
-// received and then closes, and Done closes with it (a ctx that already ended stops the
+// received and then closes, and Done closes with it — wait on Done before closing the
+// connection, or what is still in flight is lost (a ctx that already ended stops the
 // subscription at once instead, returning ctx's error). Idempotent.
 func (s *Subscription) Drain(ctx context.Context) error {
 	if s.ord != nil {

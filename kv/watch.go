@@ -159,7 +159,8 @@ func (w *Watcher) Stop() {
 
 // Drain stops taking new entries from the server, hands what the watcher already
 // received to C(), then closes it: the receiver still gets every entry before the
-// close, and Done closes with it. Drain does not wait for that — the receiver may be
+// close, and Done closes with it (wait on it before closing the connection). Drain does
+// not wait for that — the receiver may be
 // the one calling it — and returns once the drain started. A ctx that already ended
 // stops the watcher as Stop does instead, and Drain returns ctx's error.
 func (w *Watcher) Drain(ctx context.Context) error {

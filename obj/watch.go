@@ -134,7 +134,8 @@ func (w *Watcher) Stop() {
 }
 
 // Drain stops consuming and hands the records already received to C(), then closes
-// it: the receiver still gets every record before the close, and Done closes with it.
+// it: the receiver still gets every record before the close, and Done closes with it
+// (wait on it before closing the connection).
 // Drain does not wait for that — the receiver may be the one calling it — and returns
 // once the drain started. A ctx that already ended stops the Watcher as Stop does
 // instead, and Drain returns ctx's error.
