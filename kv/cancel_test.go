@@ -164,16 +164,7 @@ func TestCancelWatcher(t *testing.T) {
 			}
 			// Drain waits for nothing (its receiver may be its caller): the ctx that can
 			// stop it is one that ended before.
-			ctx, cancel := context.WithCancel(context.Background())
-			cancel()
-			if err := w.Drain(ctx); !errors.Is(err, context.Canceled) {
-				t.Fatalf("Drain with a cancelled ctx: %v, want context.Canceled", err)
-			}
-			select {
-			case <-w.Done():
-			case <-time.After(5 * time.Second):
-				t.Fatal("the watcher still runs after its cancelled Drain")
-			}
+			natstest.DrainCancelledBefore(t, w.Drain, w.Done())
 			waitFor(t, 10*time.Second, "the watcher's subscription gone", func() bool { return s.ClientSubs(t, name) == base })
 			// Stop deletes the consumer without waiting for the server's answer.
 			waitFor(t, 10*time.Second, "the watcher's consumer deleted", func() bool { return consumerCount(t, j, b) == 0 })

@@ -1,7 +1,6 @@
 package kv_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -34,22 +33,8 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 			defer w.Stop()
 			// The watcher holds more than C() buffers before anyone receives.
 			waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
-			total, extra := natstest.RangeWithCall(t, w.C(), 10, func() {
-				switch call {
-				case "Stop":
-					w.Stop()
-				case "Drain":
-					w.Drain(context.Background())
-				case "ConnClose":
-					e.c.Close()
-				}
-			})
-			if call == "Drain" && total != keys+1 { // and the end-of-initial-values marker
-				t.Fatalf("Drain from the receiver: %d entries received, want %d", total, keys+1)
-			}
-			if call == "Stop" && extra != 0 {
-				t.Fatalf("%d entries received after %s returned, beyond what C() held", extra, call)
-			}
+			// and the end-of-initial-values marker
+			natstest.LifecycleFromReceiver(t, w.C(), call, w.Stop, w.Drain, func() { e.c.Close() }, keys+1)
 		})
 	}
 }

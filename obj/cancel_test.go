@@ -208,16 +208,7 @@ func TestCancelWatcher(t *testing.T) {
 				// Drain waits for nothing (its receiver may be its caller): the ctx that can
 				// stop it is one that ended before.
 				waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
-				ctx, cancel := context.WithCancel(context.Background())
-				cancel()
-				if err := w.Drain(ctx); !errors.Is(err, context.Canceled) {
-					t.Fatalf("Drain with a cancelled ctx: %v, want context.Canceled", err)
-				}
-				select {
-				case <-w.Done():
-				case <-time.After(5 * time.Second):
-					t.Fatal("the Watcher still runs after its cancelled Drain")
-				}
+				natstest.DrainCancelledBefore(t, w.Drain, w.Done())
 				waitFor(t, 10*time.Second, "the Watcher's subscription gone", func() bool { return s.ClientSubs(t, name) == base })
 				waitFor(t, 10*time.Second, "the Watcher's consumer deleted", func() bool {
 					c, _ := storeCounts(t, j, st, withStore)

@@ -1,7 +1,6 @@
 package obj_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -35,22 +34,8 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 			}
 			defer w.Stop()
 			waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
-			total, extra := natstest.RangeWithCall(t, w.C(), 10, func() {
-				switch call {
-				case "Stop":
-					w.Stop()
-				case "Drain":
-					w.Drain(context.Background())
-				case "ConnClose":
-					e.c.Close()
-				}
-			})
-			if call == "Drain" && total != objects+1 { // and the end-of-initial-values marker
-				t.Fatalf("Drain from the receiver: %d records received, want %d", total, objects+1)
-			}
-			if call == "Stop" && extra != 0 {
-				t.Fatalf("%d records received after %s returned, beyond what C() held", extra, call)
-			}
+			// and the end-of-initial-values marker
+			natstest.LifecycleFromReceiver(t, w.C(), call, w.Stop, w.Drain, func() { e.c.Close() }, objects+1)
 		})
 	}
 }

@@ -61,35 +61,3 @@ func Settled(d time.Duration) func() bool {
 		return time.Since(start) > d
 	}
 }
-
-// RangeWithCall ranges over c on a goroutine of its own, makes call from it after the
-// at-th value, and returns once c is closed (failing the test after 20 s): how many
-// values came in all, and how many of those that came after call returned were more
-// than c held at that moment (0 when nothing new was delivered after the call). It
-// checks lifecycle calls made from the goroutine receiving from a channel.
-func RangeWithCall[T any](t testing.TB, c <-chan T, at int, call func()) (total, extra int) {
-	t.Helper()
-	type result struct{ total, extra int }
-	res := make(chan result, 1)
-	go func() {
-		total, after, held := 0, 0, -1
-		for range c {
-			total++
-			if held >= 0 {
-				after++
-			}
-			if total == at {
-				call()
-				held = len(c)
-			}
-		}
-		res <- result{total, max(after-held, 0)}
-	}()
-	select {
-	case r := <-res:
-		return r.total, r.extra
-	case <-time.After(20 * time.Second):
-		t.Fatal("the channel was never closed")
-		return 0, 0
-	}
-}
