@@ -33,7 +33,7 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 			defer w.Stop()
 			// The watcher holds more than C() buffers before anyone receives.
 			waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
-			// and the end-of-initial-values marker
+			// A Drain delivers every value and the end-of-initial-values marker.
 			natstest.LifecycleFromReceiver(t, w.C(), call, w.Stop, w.Drain, func() { e.c.Close() }, keys+1)
 		})
 	}

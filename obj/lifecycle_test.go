@@ -34,7 +34,7 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 			}
 			defer w.Stop()
 			waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
-			// and the end-of-initial-values marker
+			// A Drain delivers every value and the end-of-initial-values marker.
 			natstest.LifecycleFromReceiver(t, w.C(), call, w.Stop, w.Drain, func() { e.c.Close() }, objects+1)
 		})
 	}
