@@ -19,7 +19,7 @@ func TestTour(t *testing.T) {
 		t.Fatalf("tour failed: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{"received all 1000", "each job once", "ErrNoResponders",
-		"duplicate: true", "ack floor 100", "no gap, no repeat", "ErrWrongRevision", "digest SHA-256=", "discovered over $SRV: PING 1",
+		"duplicate: true", "ack floor 100", "fast batch: 50000 stored", "no gap, no repeat", "ErrWrongRevision", "digest SHA-256=", "discovered over $SRV: PING 1",
 		"tour finished"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("tour output lacks %q:\n%s", want, out.String())

@@ -22,6 +22,7 @@ var steps = []step{
 	{"queue group sharing work", queueGroup},
 	{"request/reply and no responders", requestReply},
 	{"JetStream stream, durable pull consumer with acks, ordered consumer", streamPullConsumer},
+	{"fast-ingest batch: many messages without a round trip each (ADR-50)", fastIngest},
 	{"key-value bucket with watch and history", keyValue},
 	{"object store put and get with digest", objectStore},
 	{"service answering requests, discovered with PING/INFO/STATS", service},

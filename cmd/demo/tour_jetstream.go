@@ -105,6 +105,38 @@ func streamPullConsumer(ctx context.Context, w io.Writer, c *conn.Conn) error {
 	return nil
 }
 
+func fastIngest(ctx context.Context, w io.Writer, c *conn.Conn) error {
+	j := js.New(c)
+	name := "DEMO_METRICS_" + suffix
+	subj := "demo.fast." + suffix + ".cpu"
+	if _, err := j.Manager().AddStream(ctx, jsm.StreamConfig{Name: name, Subjects: []string{subj}, AllowBatchPublish: true}); err != nil {
+		return err
+	}
+	defer j.Manager().DeleteStream(context.WithoutCancel(ctx), name)
+	b, err := j.NewFastBatch()
+	if err != nil {
+		return err
+	}
+	const n = 50_000
+	start := time.Now()
+	for i := range n {
+		if _, err := b.Add(ctx, subj, []byte(fmt.Sprint(i%100))); errors.Is(err, js.ErrNotSupported) {
+			fmt.Fprintf(w, "   skipped: %v\n", err)
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+	ack, err := b.Close(ctx)
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(w, "   fast batch: %d stored in %v (%.0f msgs/s), paced by the stream's flow acknowledgements\n",
+		ack.BatchSize, el.Round(time.Millisecond), float64(n)/el.Seconds())
+	return nil
+}
+
 func keyValue(ctx context.Context, w io.Writer, c *conn.Conn) error {
 	j := js.New(c)
 	bucket := "demo_profiles_" + suffix
