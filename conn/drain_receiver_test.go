@@ -45,3 +45,42 @@ func TestSubscriptionDrainFromReceiver(t *testing.T) {
 		t.Fatal("Done never closed")
 	}
 }
+
+// The usual shutdown: another goroutine drains the subscription, then closes the
+// connection at once; the receiver still gets every message, after the close.
+func TestSubscriptionDrainThenClose(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t)
+	c := connect(t, s.URL())
+	sub, err := c.Subscribe("dc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t, 20*time.Second)
+	c.Flush(ctx)
+	const n = 200
+	for i := range n {
+		c.Publish("dc", []byte(fmt.Sprint(i)))
+	}
+	got := make(chan int, 1)
+	go func() {
+		k := 0
+		for range sub.C() {
+			k++
+			time.Sleep(100 * time.Microsecond)
+		}
+		got <- k
+	}()
+	if err := sub.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	select {
+	case k := <-got:
+		if k != n {
+			t.Fatalf("the receiver got %d of %d after Drain and Close", k, n)
+		}
+	case <-ctx.Done():
+		t.Fatal("C() never closed")
+	}
+}

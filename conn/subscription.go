@@ -174,7 +174,8 @@ func (s *Subscription) AutoUnsubscribe(max int) error {
 // remaining messages are then discarded); safe to call from inside the handler (it does not
 // wait then). Without a handler it does not wait for the receiver, which may be its caller:
 // it returns after the fence, and C() delivers everything received, then closes (Done with
-// it: wait on Done before closing the connection, or what is still queued is lost).
+// it), even if the connection is closed meanwhile: the drained subscription is no longer
+// the connection's to discard.
 func (s *Subscription) Drain(ctx context.Context) error {
 	if !s.IsValid() {
 		return nil

@@ -314,3 +314,74 @@ func TestLifecycleFromAsyncErrHandler(t *testing.T) {
 		}
 	}
 }
+
+// TestDrainThenCloseLosesNothing is the usual shutdown: a worker ranges over C() (or a
+// Messages iteration), another goroutine drains and then closes the connection at once.
+// Drain returns once the server stopped sending, after which the connection no longer
+// holds what the flow received: the worker still gets all 100 messages, after the close.
+func TestDrainThenCloseLosesNothing(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t, natstest.JetStream())
+	const n = 100
+	filledStream(t, s, "Q", n)
+	for _, kind := range []string{"Push", "Ordered", "Messages"} {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			c := connect(t, s.URL())
+			j := js.New(c)
+			got := make(chan int, 1)
+			var drain func(context.Context) error
+			switch kind {
+			case "Push", "Ordered":
+				opts := []js.SubOption{js.DeliverAll(), js.AckNone()}
+				if kind == "Ordered" {
+					opts = []js.SubOption{js.Ordered()}
+				}
+				sub, err := j.Subscribe(ctxT(t, 10*time.Second), "q.>", opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				drain = sub.Drain
+				go func() {
+					k := 0
+					for range sub.C() {
+						k++
+						time.Sleep(time.Millisecond)
+					}
+					got <- k
+				}()
+			case "Messages":
+				pc, err := j.PullSubscribe(ctxT(t, 10*time.Second), "q.>", "d", js.AckNone())
+				if err != nil {
+					t.Fatal(err)
+				}
+				drain = pc.Drain
+				go func() {
+					k := 0
+					for _, err := range pc.Messages(context.Background()) {
+						if err != nil {
+							break
+						}
+						k++
+						time.Sleep(time.Millisecond)
+					}
+					got <- k
+				}()
+			}
+			// Every message has reached the connection (besides the consumer's creation).
+			waitFor(t, 10*time.Second, "every message read", func() bool { return c.Stats().InMsgs >= n+1 })
+			if err := drain(ctxT(t, 10*time.Second)); err != nil {
+				t.Fatalf("drain: %v", err)
+			}
+			c.Close()
+			select {
+			case k := <-got:
+				if k != n {
+					t.Fatalf("the worker got %d of %d after Drain and Close", k, n)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the worker's loop never ended")
+			}
+		})
+	}
+}

@@ -45,6 +45,9 @@ type OrderedConsumer struct {
 	drainc    chan struct{}
 	resets    atomic.Uint64
 	current   atomic.Value // string: the name of the consumer in use
+	// subNow is the subscription in use, for a Drain made while the actor is blocked
+	// handing a message to C() (its caller may be the receiver).
+	subNow atomic.Pointer[conn.Subscription]
 
 	// Owned by the actor's goroutine.
 	serial       int
@@ -157,17 +160,29 @@ func (oc *OrderedConsumer) Stop() {
 // handler starts after it returned, and Done closes when one still running returns; a
 // ctx without deadline waits at most the Client's timeout). Safe from a handler (it
 // does not wait then). Without a handler it does not wait for the receiver, which may
-// be its caller: it returns once the drain started, C() delivers what was received and
-// then closes, and Done closes with it — wait on Done before closing the connection, or
-// what is still in flight is lost (a ctx that already ended stops the consumer at
-// once instead, returning ctx's error). Idempotent.
+// be its caller: it returns once the server stopped sending (after a PING/PONG fence,
+// bounded by ctx), C() delivers what was received and then closes, and Done closes with
+// it; closing the connection after Drain returned loses none of it (a ctx that already
+// ended stops the consumer at once instead, returning ctx's error). Idempotent.
 func (oc *OrderedConsumer) Drain(ctx context.Context) error {
 	if err := ctx.Err(); err != nil && oc.d.receiverDriven() {
 		oc.d.halt()
 		return err
 	}
 	oc.drainOnce.Do(func() { close(oc.drainc) })
-	if actor.InHandler() || oc.d.receiverDriven() {
+	if oc.d.receiverDriven() {
+		// The actor may be blocked handing a message to C(), whose receiver is the
+		// caller: the fence is started from here (the actor starts it too once free).
+		if sub := oc.subNow.Load(); sub != nil {
+			oc.d.fence(sub)
+		} else {
+			oc.d.fenceDone()
+		}
+		ctx, cancel := oc.j.withTimeout(ctx)
+		defer cancel()
+		return oc.d.waitFenced(ctx, oc.lc.Done())
+	}
+	if actor.InHandler() {
 		return nil
 	}
 	ctx, cancel := oc.j.withTimeout(ctx)
@@ -204,6 +219,7 @@ func (oc *OrderedConsumer) use(ci *jsm.ConsumerInfo) error {
 		return err
 	}
 	oc.name, oc.sub, oc.subC = ci.Name, sub, sub.C()
+	oc.subNow.Store(sub)
 	oc.current.Store(ci.Name)
 	oc.lastCseq, oc.outMsgs = 0, 0
 	oc.lastActivity = time.Now()
@@ -263,7 +279,7 @@ func (oc *OrderedConsumer) loop(events <-chan conn.Event) error {
 		select {
 		case m, ok := <-oc.subC:
 			if !ok {
-				if oc.draining {
+				if oc.draining || oc.drainRequested() {
 					return nil
 				}
 				if errors.Is(oc.sub.Err(), conn.ErrConnectionClosed) || oc.j.c.Status() == conn.StatusClosed {
@@ -284,6 +300,12 @@ func (oc *OrderedConsumer) loop(events <-chan conn.Event) error {
 			}
 		case _, ok := <-events:
 			if !ok {
+				if (oc.draining || oc.drainRequested()) && oc.sub != nil {
+					// The drained subscription delivers what it received even after the
+					// close; its end ends the loop.
+					events = nil
+					continue
+				}
 				return conn.ErrConnectionClosed
 			}
 			if oc.resetting {
@@ -324,13 +346,25 @@ func (oc *OrderedConsumer) loop(events <-chan conn.Event) error {
 			drainc = nil
 			oc.draining = true
 			if oc.sub == nil {
+				oc.d.fenceDone()
 				if !oc.resetting {
 					return nil
 				}
 				continue
 			}
-			go oc.sub.Drain(context.Background())
+			oc.d.fence(oc.sub)
 		}
+	}
+}
+
+// drainRequested reports whether Drain was called, even if the loop has not taken the
+// request yet (it may have been busy handing a message to C()).
+func (oc *OrderedConsumer) drainRequested() bool {
+	select {
+	case <-oc.drainc:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -405,6 +439,7 @@ func (oc *OrderedConsumer) reset(reason error) {
 	if oc.sub != nil {
 		oc.sub.Unsubscribe()
 		oc.sub, oc.subC = nil, nil
+		oc.subNow.Store(nil)
 	}
 	if oc.draining {
 		return

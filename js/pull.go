@@ -181,10 +181,11 @@ func (p *PullConsumer) Stop() {
 // already received, then end. It returns when the last handler call returned, or with
 // ctx's error (a ctx without deadline waits at most the Client's timeout) after
 // stopping the flows as Stop does, without waiting for a handler still running (Done
-// closes when it returns); from inside a handler it does not wait. Nor does it while a
-// Messages iteration runs, whose body may be its caller: it returns once the drain
-// started, and the iteration yields what was received, then ends (Done closes after it:
-// wait on Done before closing the connection). It is idempotent.
+// closes when it returns); from inside a handler it does not wait. While a Messages
+// iteration runs, whose body may be its caller, it waits only until the server stopped
+// sending (a PING/PONG fence, bounded by ctx): the iteration yields what was received,
+// then ends, and closing the connection after Drain returned loses none of it. It is
+// idempotent.
 func (p *PullConsumer) Drain(ctx context.Context) error {
 	loops := p.markStopped()
 	receiverDriven := false
@@ -192,7 +193,27 @@ func (p *PullConsumer) Drain(ctx context.Context) error {
 		l.drain()
 		receiverDriven = receiverDriven || l.receiverDriven
 	}
-	if actor.InHandler() || receiverDriven {
+	if receiverDriven {
+		// Wait for the fences, which need no receiver: then the connection no longer
+		// holds the subscriptions, and closing it cannot discard what they received.
+		ctx, cancel := p.j.withTimeout(ctx)
+		defer cancel()
+		go func() { p.wg.Wait(); p.finish() }()
+		for _, l := range loops {
+			if !l.receiverDriven {
+				continue
+			}
+			l.fence()
+			select {
+			case <-l.fenced:
+			case <-l.lc.Done():
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}
+	if actor.InHandler() {
 		go func() { p.wg.Wait(); p.finish() }()
 		return nil
 	}

@@ -31,6 +31,8 @@ type pullLoop struct {
 	// receiverDriven: the loop of Messages, whose handler hands each message to the
 	// iterator's body, which may be the one calling Drain.
 	receiverDriven bool
+	fenced         chan struct{} // closed once the drain's fence is done (Messages' Drain waits for it)
+	fencedOnce     sync.Once
 
 	stopOnce, drainOnce sync.Once
 	stopc, drainc       chan struct{}
@@ -124,7 +126,7 @@ func (p *PullConsumer) startLoop(handler func(*Msg), opts []PullOption, endsCons
 	}
 	c := p.j.c
 	l := &pullLoop{
-		pc: p, c: c, o: o, handler: handler, inbox: c.NewInbox(), lc: actor.NewLifecycle(), receiverDriven: !endsConsumer,
+		pc: p, c: c, o: o, handler: handler, inbox: c.NewInbox(), lc: actor.NewLifecycle(), receiverDriven: !endsConsumer, fenced: make(chan struct{}),
 		stopc: make(chan struct{}), drainc: make(chan struct{}), infoc: make(chan error, 1),
 	}
 	if err := p.begin(l); err != nil {
@@ -146,6 +148,28 @@ func (l *pullLoop) stop() {
 	l.halted = true
 	l.gate.Unlock()
 	l.stopOnce.Do(func() { close(l.stopc) })
+}
+
+// fence drains the loop's subscription on a goroutine of its own (UNSUB, a PING/PONG
+// fence, then its queue runs dry) and closes fenced once the fence is done. Both the
+// loop and, for Messages, Drain call it: the loop may be blocked handing a message to
+// the iteration whose body called Drain.
+func (l *pullLoop) fence() {
+	go func() {
+		_ = l.sub.Drain(context.Background())
+		l.fencedOnce.Do(func() { close(l.fenced) })
+	}()
+}
+
+// drainRequested reports whether drain was called, even if the loop has not taken the
+// request yet (it may have been busy handing a message over).
+func (l *pullLoop) drainRequested() bool {
+	select {
+	case <-l.drainc:
+		return true
+	default:
+		return false
+	}
 }
 
 // drain makes the loop stop pulling and end once what it received is delivered.
@@ -193,7 +217,7 @@ func (l *pullLoop) loop() error {
 		select {
 		case m, ok := <-subC:
 			if !ok {
-				if l.draining {
+				if l.draining || l.drainRequested() {
 					return nil
 				}
 				return errOr(l.sub.Err(), conn.ErrConnectionClosed)
@@ -230,7 +254,7 @@ func (l *pullLoop) loop() error {
 		case <-drainc:
 			drainc = nil
 			l.draining = true
-			go l.sub.Drain(context.Background())
+			l.fence()
 		}
 	}
 }

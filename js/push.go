@@ -263,7 +263,7 @@ func (s *Subscription) loop(hb time.Duration) error {
 			return nil
 		case <-drainc:
 			drainc = nil
-			go s.sub.Drain(context.Background())
+			s.d.fence(s.sub)
 		}
 	}
 }
@@ -325,10 +325,11 @@ func (s *Subscription) Unsubscribe() error {
 // deadline waits at most the Client's timeout), then ending at once: no handler starts
 // after it returned, and Done closes when a handler still running returns. Safe from a
 // handler (it does not wait then). Without a handler it does not wait for the receiver,
-// which may be its caller: it returns once the drain started, C() delivers what was
-// received and then closes, and Done closes with it — wait on Done before closing the
-// connection, or what is still in flight is lost (a ctx that already ended stops the
-// subscription at once instead, returning ctx's error). Idempotent.
+// which may be its caller: it returns once the server stopped sending (after a PING/PONG
+// fence, bounded by ctx), C() delivers what was received and then closes, and Done
+// closes with it; closing the connection after Drain returned loses none of it (a ctx
+// that already ended stops the subscription at once instead, returning ctx's error).
+// Idempotent.
 func (s *Subscription) Drain(ctx context.Context) error {
 	if s.ord != nil {
 		return s.ord.Drain(ctx)
@@ -338,7 +339,15 @@ func (s *Subscription) Drain(ctx context.Context) error {
 		return err
 	}
 	s.drainOne.Do(func() { close(s.drainc) })
-	if actor.InHandler() || s.d.receiverDriven() {
+	if s.d.receiverDriven() {
+		// The actor may be blocked handing a message to C(), whose receiver is the
+		// caller: the fence is started from here (the actor starts it too once free).
+		s.d.fence(s.sub)
+		ctx, cancel := s.j.withTimeout(ctx)
+		defer cancel()
+		return s.d.waitFenced(ctx, s.lc.Done())
+	}
+	if actor.InHandler() {
 		return nil
 	}
 	ctx, cancel := s.j.withTimeout(ctx)

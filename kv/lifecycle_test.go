@@ -38,3 +38,49 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 		})
 	}
 }
+
+// The usual shutdown: a goroutine drains the watcher, then closes the connection at
+// once, while another still receives from C(): Drain returns once the server stopped
+// sending, and the receiver still gets every entry, after the close.
+func TestWatcherDrainThenClose(t *testing.T) {
+	t.Parallel()
+	const keys = 200
+	e := newEnv(t)
+	b := e.bucket(t, kv.Config{Bucket: "shut"})
+	for i := range keys {
+		put(t, b, fmt.Sprint("k", i), "v")
+	}
+	w, err := b.WatchAll(ctxT(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	got := make(chan int, 1)
+	go func() {
+		k := 0
+		for range w.C() {
+			k++
+			time.Sleep(100 * time.Microsecond)
+		}
+		got <- k
+	}()
+	// The server sent every value before the drain.
+	waitFor(t, 10*time.Second, "every value sent", func() bool {
+		for ci, err := range e.j.Manager().Consumers(ctxT(t, 10*time.Second), "KV_shut") {
+			return err == nil && ci.Delivered.Stream == keys
+		}
+		return false
+	})
+	if err := w.Drain(ctxT(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	e.c.Close()
+	select {
+	case k := <-got:
+		if k != keys+1 { // and the end-of-initial-values marker
+			t.Fatalf("the receiver got %d of %d after Drain and Close", k, keys+1)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("C() never closed")
+	}
+}

@@ -159,16 +159,25 @@ func (w *Watcher) Stop() {
 
 // Drain stops taking new entries from the server, hands what the watcher already
 // received to C(), then closes it: the receiver still gets every entry before the
-// close, and Done closes with it (wait on it before closing the connection). Drain does
-// not wait for that — the receiver may be
-// the one calling it — and returns once the drain started. A ctx that already ended
-// stops the watcher as Stop does instead, and Drain returns ctx's error.
+// close, and Done closes with it. Drain does not wait for that — the receiver may be
+// the one calling it: it returns once the server stopped sending (after a PING/PONG
+// fence, bounded by ctx or, without a deadline, the API timeout), and closing the
+// connection after that loses none of it. A ctx that already ended stops the watcher
+// as Stop does instead, and Drain returns ctx's error.
 func (w *Watcher) Drain(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		w.Stop()
 		return err
 	}
 	w.a.drainOnce.Do(func() { close(w.a.drainc) })
+	ctx, cancel := w.a.b.m.WithDefaultTimeout(ctx)
+	defer cancel()
+	select {
+	case <-w.a.fenced:
+	case <-w.a.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return nil
 }
 

@@ -48,6 +48,7 @@ type watcherActor struct {
 	out    chan *Entry
 	stopc  chan struct{}
 	drainc chan struct{}
+	fenced chan struct{} // closed once a drain's fence is done (Drain waits for it)
 	done   chan struct{}
 
 	stopOnce, drainOnce sync.Once
@@ -90,6 +91,7 @@ func newWatcherActor(b *Bucket, subjects []string, o watchOpts) *watcherActor {
 		out:      make(chan *Entry, 32),
 		stopc:    make(chan struct{}),
 		drainc:   make(chan struct{}),
+		fenced:   make(chan struct{}),
 		done:     make(chan struct{}),
 	}
 }
@@ -241,6 +243,9 @@ func (a *watcherActor) run(events <-chan conn.Event, stopEvents func()) {
 				// drain's UNSUB came first), or under us (a permission error, the close).
 				a.sub = nil
 				a.deleteConsumer(a.consumer)
+				if draining {
+					continue // what is queued still goes to C()
+				}
 				if a.c.Status() == conn.StatusClosed {
 					endErr = conn.ErrConnectionClosed
 					goto end
@@ -266,6 +271,9 @@ func (a *watcherActor) run(events <-chan conn.Event, stopEvents func()) {
 		case ev := <-events:
 			switch ev.Kind {
 			case conn.EventClosed:
+				if draining {
+					continue // the drained subscription and the queue go on to C()
+				}
 				endErr = conn.ErrConnectionClosed
 				goto end
 			case conn.EventReconnected:
@@ -305,10 +313,15 @@ func (a *watcherActor) run(events <-chan conn.Event, stopEvents func()) {
 			a.drainc = nil
 			draining = true
 			// The subscription's drain stops the server sending and hands over what it
-			// sent before; its end (above) then deletes the consumer.
-			if a.sub != nil {
-				go a.sub.Drain(context.Background())
-			}
+			// sent before; its end (above) then deletes the consumer. Once its fence is
+			// done the connection no longer holds the subscription: a close cannot
+			// discard what it received.
+			go func(sub *conn.Subscription) {
+				if sub != nil {
+					_ = sub.Drain(context.Background())
+				}
+				close(a.fenced)
+			}(a.sub)
 			if retryTimer != nil {
 				retryTimer.Stop()
 				retry, retryTimer = nil, nil

@@ -39,3 +39,50 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 		})
 	}
 }
+
+// The usual shutdown: Drain, then close the connection at once, while another goroutine
+// still receives from C(): the receiver still gets every record, after the close.
+func TestWatcherDrainThenClose(t *testing.T) {
+	t.Parallel()
+	const objects = 100
+	e := newEnv(t)
+	st := e.store(t, obj.Config{Bucket: "shut"})
+	for i := range objects {
+		if _, err := st.PutString(ctxT(t, 10*time.Second), fmt.Sprint("o", i), "data"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := st.Watch(ctxT(t, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	got := make(chan int, 1)
+	go func() {
+		k := 0
+		for range w.C() {
+			k++
+			time.Sleep(100 * time.Microsecond)
+		}
+		got <- k
+	}()
+	// The server sent every record before the drain.
+	waitFor(t, 10*time.Second, "every record sent", func() bool {
+		for ci, err := range e.m.Consumers(ctxT(t, 10*time.Second), "OBJ_shut") {
+			return err == nil && ci.Delivered.Stream >= 2*objects // a chunk and a record each
+		}
+		return false
+	})
+	if err := w.Drain(ctxT(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	e.c.Close()
+	select {
+	case k := <-got:
+		if k != objects+1 { // and the end-of-initial-values marker
+			t.Fatalf("the receiver got %d of %d after Drain and Close", k, objects+1)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("C() never closed")
+	}
+}

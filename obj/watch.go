@@ -134,11 +134,11 @@ func (w *Watcher) Stop() {
 }
 
 // Drain stops consuming and hands the records already received to C(), then closes
-// it: the receiver still gets every record before the close, and Done closes with it
-// (wait on it before closing the connection).
-// Drain does not wait for that — the receiver may be the one calling it — and returns
-// once the drain started. A ctx that already ended stops the Watcher as Stop does
-// instead, and Drain returns ctx's error.
+// it: the receiver still gets every record before the close, and Done closes with it.
+// Drain does not wait for that — the receiver may be the one calling it: it returns once
+// the server stopped sending (a PING/PONG fence, bounded by ctx or, without a deadline,
+// the API timeout), and closing the connection after that loses none of it. A ctx that
+// already ended stops the Watcher as Stop does instead, and Drain returns ctx's error.
 func (w *Watcher) Drain(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		w.Stop()
