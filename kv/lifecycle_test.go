@@ -55,15 +55,6 @@ func TestWatcherDrainThenClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Stop()
-	got := make(chan int, 1)
-	go func() {
-		k := 0
-		for range w.C() {
-			k++
-			time.Sleep(100 * time.Microsecond)
-		}
-		got <- k
-	}()
 	// The server sent every value before the drain.
 	waitFor(t, 10*time.Second, "every value sent", func() bool {
 		for ci, err := range e.j.Manager().Consumers(ctxT(t, 10*time.Second), "KV_shut") {
@@ -71,16 +62,6 @@ func TestWatcherDrainThenClose(t *testing.T) {
 		}
 		return false
 	})
-	if err := w.Drain(ctxT(t, 10*time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	e.c.Close()
-	select {
-	case k := <-got:
-		if k != keys+1 { // and the end-of-initial-values marker
-			t.Fatalf("the receiver got %d of %d after Drain and Close", k, keys+1)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("C() never closed")
-	}
+	// And the end-of-initial-values marker.
+	natstest.DrainThenClose(t, w.C(), w.Drain, func() { e.c.Close() }, keys+1)
 }

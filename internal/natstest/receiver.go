@@ -81,3 +81,33 @@ func DrainCancelledBefore(t testing.TB, drain func(context.Context) error, done 
 		t.Fatal("still running after a Drain with a cancelled ctx")
 	}
 }
+
+// DrainThenClose is the usual shutdown of a flow delivering on c: a goroutine receives
+// from c (slowly), while this one calls drain and then closeConn at once. It fails the
+// test unless drain returns nil and the receiver still gets want values before c closes.
+func DrainThenClose[T any](t testing.TB, c <-chan T, drain func(context.Context) error, closeConn func(), want int) {
+	t.Helper()
+	got := make(chan int, 1)
+	go func() {
+		k := 0
+		for range c {
+			k++
+			time.Sleep(100 * time.Microsecond)
+		}
+		got <- k
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := drain(ctx); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+	closeConn()
+	select {
+	case k := <-got:
+		if k != want {
+			t.Fatalf("the receiver got %d of %d after Drain and Close", k, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the channel never closed after Drain and Close")
+	}
+}
