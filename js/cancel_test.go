@@ -147,11 +147,11 @@ func TestCancelMidFlight(t *testing.T) {
 	}
 	cases := []cancelCase{
 		{name: "Publish", prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
-			return func(ctx context.Context) error { return second(e.j.Publish(ctx, "hole."+e.name+".p", nil)) }
+			return func(ctx context.Context) error { return natstest.Second(e.j.Publish(ctx, "hole."+e.name+".p", nil)) }
 		}},
 		{name: "PublishMsg", prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			return func(ctx context.Context) error {
-				return second(e.j.PublishMsg(ctx, &conn.Msg{Subject: "hole." + e.name + ".p"}, js.MsgID("x")))
+				return natstest.Second(e.j.PublishMsg(ctx, &conn.Msg{Subject: "hole." + e.name + ".p"}, js.MsgID("x")))
 			}
 		}},
 		{name: "PublishAsyncContext", blocked: after(50 * time.Millisecond), prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
@@ -160,7 +160,7 @@ func TestCancelMidFlight(t *testing.T) {
 				t.Fatal(err)
 			}
 			return func(ctx context.Context) error {
-				return second(j.PublishAsync("hole."+e.name+".a", nil, js.AsyncContext(ctx)))
+				return natstest.Second(j.PublishAsync("hole."+e.name+".a", nil, js.AsyncContext(ctx)))
 			}
 		}},
 		// Fast batches: the first Add waits for the stream to accept the batch, Commit
@@ -171,11 +171,11 @@ func TestCancelMidFlight(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return func(ctx context.Context) error { return second(b.Add(ctx, "hole."+e.name+".f", nil)) }
+			return func(ctx context.Context) error { return natstest.Second(b.Add(ctx, "hole."+e.name+".f", nil)) }
 		}},
 		{name: "FastBatchCommit", subsDelta: -1, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			b := startedFastBatch(t, e)
-			return func(ctx context.Context) error { return second(b.Commit(ctx, "hole."+e.name+".f", nil)) }
+			return func(ctx context.Context) error { return natstest.Second(b.Commit(ctx, "hole."+e.name+".f", nil)) }
 		}},
 		{name: "FastBatchClose", subsDelta: -1, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			b := startedFastBatch(t, e)
@@ -183,34 +183,36 @@ func TestCancelMidFlight(t *testing.T) {
 			if _, err := b.Add(ctxT(t, 5*time.Second), "hole."+e.name+".f", nil); err != nil {
 				t.Fatal(err)
 			}
-			return func(ctx context.Context) error { return second(b.Close(ctx)) }
+			return func(ctx context.Context) error { return natstest.Second(b.Close(ctx)) }
 		}},
 		{name: "PullSubscribe", stall: true, noConsumer: true, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
-			return func(ctx context.Context) error { return second(e.j.PullSubscribe(ctx, e.subject(">"), e.name)) }
+			return func(ctx context.Context) error {
+				return natstest.Second(e.j.PullSubscribe(ctx, e.subject(">"), e.name))
+			}
 		}},
 		{name: "Consumer", stall: true, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
-			return func(ctx context.Context) error { return second(e.j.Consumer(ctx, "S", e.name)) }
+			return func(ctx context.Context) error { return natstest.Second(e.j.Consumer(ctx, "S", e.name)) }
 		}},
 		{name: "OrderedConsumer", stall: true, noConsumer: true, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
-			return func(ctx context.Context) error { return second(e.j.OrderedConsumer(ctx, e.subject(">"))) }
+			return func(ctx context.Context) error { return natstest.Second(e.j.OrderedConsumer(ctx, e.subject(">"))) }
 		}},
 		{name: "Subscribe", stall: true, noConsumer: true, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
-			return func(ctx context.Context) error { return second(e.j.Subscribe(ctx, e.subject(">"))) }
+			return func(ctx context.Context) error { return natstest.Second(e.j.Subscribe(ctx, e.subject(">"))) }
 		}},
 		{name: "QueueSubscribe", stall: true, noConsumer: true, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
-			return func(ctx context.Context) error { return second(e.j.QueueSubscribe(ctx, e.subject(">"), "g")) }
+			return func(ctx context.Context) error { return natstest.Second(e.j.QueueSubscribe(ctx, e.subject(">"), "g")) }
 		}},
 		{name: "PullInfo", stall: true, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			pc := pullOn(t, e)
-			return func(ctx context.Context) error { return second(pc.Info(ctx)) }
+			return func(ctx context.Context) error { return natstest.Second(pc.Info(ctx)) }
 		}},
 		{name: "Fetch", prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			pc := pullOn(t, e)
-			return func(ctx context.Context) error { return second(pc.Fetch(ctx, 10)) }
+			return func(ctx context.Context) error { return natstest.Second(pc.Fetch(ctx, 10)) }
 		}},
 		{name: "PullNext", prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			pc := pullOn(t, e)
-			return func(ctx context.Context) error { return second(pc.Next(ctx)) }
+			return func(ctx context.Context) error { return natstest.Second(pc.Next(ctx)) }
 		}},
 		{name: "PullDrain", subsDelta: -1, prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			pc := pullOn(t, e)
@@ -228,7 +230,7 @@ func TestCancelMidFlight(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(oc.Stop)
-			return func(ctx context.Context) error { return second(oc.Next(ctx)) }
+			return func(ctx context.Context) error { return natstest.Second(oc.Next(ctx)) }
 		}},
 		{name: "OrderedDrain", subsDelta: -1, blocked: after(50 * time.Millisecond), prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			publish(t, e, "1")
@@ -253,7 +255,7 @@ func TestCancelMidFlight(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { sub.Unsubscribe() })
-			return func(ctx context.Context) error { return second(sub.Next(ctx)) }
+			return func(ctx context.Context) error { return natstest.Second(sub.Next(ctx)) }
 		}},
 		{name: "PushDrain", subsDelta: -1, blocked: after(50 * time.Millisecond), prep: func(t *testing.T, e *cancelEnv) func(context.Context) error {
 			publish(t, e, "1")
@@ -293,7 +295,7 @@ func TestCancelMidFlight(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return func(ctx context.Context) error { return second(m.AckNext(ctx)) }
+			return func(ctx context.Context) error { return natstest.Second(m.AckNext(ctx)) }
 		}, blocked: func(t *testing.T, e *cancelEnv) bool {
 			ci, err := e.real.Manager().ConsumerInfo(ctxT(t, 5*time.Second), "S", e.name)
 			return err == nil && ci.NumWaiting > 0
@@ -377,6 +379,3 @@ func startedFastBatch(t *testing.T, e *cancelEnv) *js.FastBatch {
 	}
 	return b
 }
-
-// second returns the error of a two-value call.
-func second[T any](_ T, err error) error { return err }

@@ -23,7 +23,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"iter"
 	"testing"
 	"time"
 
@@ -33,16 +32,6 @@ import (
 	"github.com/natsactor/natsactor/jsm"
 )
 
-// firstErr runs seq until its first error, which it returns.
-func firstErr[T any](seq iter.Seq2[T, error]) error {
-	for _, err := range seq {
-		if err != nil {
-			return err
-		}
-	}
-	return errors.New("the iteration ended without an error")
-}
-
 func TestCancelMidFlight(t *testing.T) {
 	t.Parallel()
 	s := natstest.Start(t, natstest.JetStream())
@@ -50,47 +39,61 @@ func TestCancelMidFlight(t *testing.T) {
 	cfg := jsm.StreamConfig{Name: stream, Subjects: []string{"s.>"}, Storage: jsm.MemoryStorage}
 	ccfg := jsm.ConsumerConfig{Durable: consumer}
 	calls := map[string]func(ctx context.Context, m *jsm.Manager) error{
-		"AccountInfo": func(ctx context.Context, m *jsm.Manager) error { return second(m.AccountInfo(ctx)) },
+		"AccountInfo": func(ctx context.Context, m *jsm.Manager) error { return natstest.Second(m.AccountInfo(ctx)) },
 		"GetBatch": func(ctx context.Context, m *jsm.Manager) error {
-			return firstErr(m.GetBatch(ctx, stream, jsm.BatchRequest{Max: 5}))
+			return natstest.FirstErr(m.GetBatch(ctx, stream, jsm.BatchRequest{Max: 5}))
 		},
 		"GetLastBatch": func(ctx context.Context, m *jsm.Manager) error {
-			return firstErr(m.GetLastBatch(ctx, stream, jsm.LastBatchRequest{Subjects: []string{"s.>"}}))
+			return natstest.FirstErr(m.GetLastBatch(ctx, stream, jsm.LastBatchRequest{Subjects: []string{"s.>"}}))
 		},
-		"AddConsumer":    func(ctx context.Context, m *jsm.Manager) error { return second(m.AddConsumer(ctx, stream, ccfg)) },
-		"CreateConsumer": func(ctx context.Context, m *jsm.Manager) error { return second(m.CreateConsumer(ctx, stream, ccfg)) },
-		"UpdateConsumer": func(ctx context.Context, m *jsm.Manager) error { return second(m.UpdateConsumer(ctx, stream, ccfg)) },
+		"AddConsumer": func(ctx context.Context, m *jsm.Manager) error {
+			return natstest.Second(m.AddConsumer(ctx, stream, ccfg))
+		},
+		"CreateConsumer": func(ctx context.Context, m *jsm.Manager) error {
+			return natstest.Second(m.CreateConsumer(ctx, stream, ccfg))
+		},
+		"UpdateConsumer": func(ctx context.Context, m *jsm.Manager) error {
+			return natstest.Second(m.UpdateConsumer(ctx, stream, ccfg))
+		},
 		"DeleteConsumer": func(ctx context.Context, m *jsm.Manager) error { return m.DeleteConsumer(ctx, stream, consumer) },
-		"ConsumerInfo":   func(ctx context.Context, m *jsm.Manager) error { return second(m.ConsumerInfo(ctx, stream, consumer)) },
+		"ConsumerInfo": func(ctx context.Context, m *jsm.Manager) error {
+			return natstest.Second(m.ConsumerInfo(ctx, stream, consumer))
+		},
 		"PauseConsumer": func(ctx context.Context, m *jsm.Manager) error {
-			return second(m.PauseConsumer(ctx, stream, consumer, time.Now().Add(time.Hour)))
+			return natstest.Second(m.PauseConsumer(ctx, stream, consumer, time.Now().Add(time.Hour)))
 		},
 		"ResumeConsumer": func(ctx context.Context, m *jsm.Manager) error {
-			return second(m.ResumeConsumer(ctx, stream, consumer))
+			return natstest.Second(m.ResumeConsumer(ctx, stream, consumer))
 		},
 		"UnpinConsumer": func(ctx context.Context, m *jsm.Manager) error { return m.UnpinConsumer(ctx, stream, consumer, "g") },
-		"Consumers":     func(ctx context.Context, m *jsm.Manager) error { return firstErr(m.Consumers(ctx, stream)) },
-		"ConsumerNames": func(ctx context.Context, m *jsm.Manager) error { return firstErr(m.ConsumerNames(ctx, stream)) },
+		"Consumers":     func(ctx context.Context, m *jsm.Manager) error { return natstest.FirstErr(m.Consumers(ctx, stream)) },
+		"ConsumerNames": func(ctx context.Context, m *jsm.Manager) error {
+			return natstest.FirstErr(m.ConsumerNames(ctx, stream))
+		},
 		"APIRequest": func(ctx context.Context, m *jsm.Manager) error {
 			return m.APIRequest(ctx, "INFO", nil, nil)
 		},
-		"GetMsg":     func(ctx context.Context, m *jsm.Manager) error { return second(m.GetMsg(ctx, stream, 1)) },
-		"GetLastMsg": func(ctx context.Context, m *jsm.Manager) error { return second(m.GetLastMsg(ctx, stream, "s.a")) },
+		"GetMsg": func(ctx context.Context, m *jsm.Manager) error { return natstest.Second(m.GetMsg(ctx, stream, 1)) },
+		"GetLastMsg": func(ctx context.Context, m *jsm.Manager) error {
+			return natstest.Second(m.GetLastMsg(ctx, stream, "s.a"))
+		},
 		"GetNextMsg": func(ctx context.Context, m *jsm.Manager) error {
-			return second(m.GetNextMsg(ctx, stream, 1, "s.a"))
+			return natstest.Second(m.GetNextMsg(ctx, stream, 1, "s.a"))
 		},
 		"DeleteMsg":       func(ctx context.Context, m *jsm.Manager) error { return m.DeleteMsg(ctx, stream, 1) },
 		"SecureDeleteMsg": func(ctx context.Context, m *jsm.Manager) error { return m.SecureDeleteMsg(ctx, stream, 1) },
 		"PurgeStream": func(ctx context.Context, m *jsm.Manager) error {
-			return second(m.PurgeStream(ctx, stream, jsm.PurgeSubject("s.a")))
+			return natstest.Second(m.PurgeStream(ctx, stream, jsm.PurgeSubject("s.a")))
 		},
-		"AddStream":           func(ctx context.Context, m *jsm.Manager) error { return second(m.AddStream(ctx, cfg)) },
-		"UpdateStream":        func(ctx context.Context, m *jsm.Manager) error { return second(m.UpdateStream(ctx, cfg)) },
-		"DeleteStream":        func(ctx context.Context, m *jsm.Manager) error { return m.DeleteStream(ctx, stream) },
-		"StreamInfo":          func(ctx context.Context, m *jsm.Manager) error { return second(m.StreamInfo(ctx, stream)) },
-		"Streams":             func(ctx context.Context, m *jsm.Manager) error { return firstErr(m.Streams(ctx)) },
-		"StreamNames":         func(ctx context.Context, m *jsm.Manager) error { return firstErr(m.StreamNames(ctx)) },
-		"StreamNameBySubject": func(ctx context.Context, m *jsm.Manager) error { return second(m.StreamNameBySubject(ctx, "s.a")) },
+		"AddStream":    func(ctx context.Context, m *jsm.Manager) error { return natstest.Second(m.AddStream(ctx, cfg)) },
+		"UpdateStream": func(ctx context.Context, m *jsm.Manager) error { return natstest.Second(m.UpdateStream(ctx, cfg)) },
+		"DeleteStream": func(ctx context.Context, m *jsm.Manager) error { return m.DeleteStream(ctx, stream) },
+		"StreamInfo":   func(ctx context.Context, m *jsm.Manager) error { return natstest.Second(m.StreamInfo(ctx, stream)) },
+		"Streams":      func(ctx context.Context, m *jsm.Manager) error { return natstest.FirstErr(m.Streams(ctx)) },
+		"StreamNames":  func(ctx context.Context, m *jsm.Manager) error { return natstest.FirstErr(m.StreamNames(ctx)) },
+		"StreamNameBySubject": func(ctx context.Context, m *jsm.Manager) error {
+			return natstest.Second(m.StreamNameBySubject(ctx, "s.a"))
+		},
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {

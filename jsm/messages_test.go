@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/natsactor/natsactor/conn"
+	"github.com/natsactor/natsactor/internal/natstest"
 	"github.com/natsactor/natsactor/jsm"
 )
 
@@ -81,9 +82,9 @@ func TestGetMsg(t *testing.T) {
 	// Misses, through both ways.
 	for _, stream := range []string{"DIRECT", "API"} {
 		for what, err := range map[string]error{
-			"GetMsg":     second(m.GetMsg(ctx, stream, 99)),
-			"GetLastMsg": second(m.GetLastMsg(ctx, stream, strings.ToLower(stream[:1])+".none")),
-			"GetNextMsg": second(m.GetNextMsg(ctx, stream, 4, "")),
+			"GetMsg":     natstest.Second(m.GetMsg(ctx, stream, 99)),
+			"GetLastMsg": natstest.Second(m.GetLastMsg(ctx, stream, strings.ToLower(stream[:1])+".none")),
+			"GetNextMsg": natstest.Second(m.GetNextMsg(ctx, stream, 4, "")),
 		} {
 			var apiErr *jsm.APIError
 			if !errors.Is(err, jsm.ErrMsgNotFound) || !errors.As(err, &apiErr) || apiErr.Code != 404 {

@@ -49,17 +49,15 @@ func TestStreamLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for what, err := range map[string]error{
-		"StreamInfo":   second(m.StreamInfo(ctx, "ORDERS")),
+		"StreamInfo":   natstest.Second(m.StreamInfo(ctx, "ORDERS")),
 		"DeleteStream": m.DeleteStream(ctx, "ORDERS"),
-		"UpdateStream": second(m.UpdateStream(ctx, other)),
+		"UpdateStream": natstest.Second(m.UpdateStream(ctx, other)),
 	} {
 		if !errors.Is(err, jsm.ErrStreamNotFound) || !errors.As(err, &apiErr) || apiErr.Code != 404 {
 			t.Errorf("%s of a deleted stream: %v", what, err)
 		}
 	}
 }
-
-func second[T any](_ T, err error) error { return err }
 
 // TestInvalidConfigRejected checks the server's refusal reaches the caller intact.
 func TestInvalidConfigRejected(t *testing.T) {
@@ -104,21 +102,21 @@ func TestInvalidNames(t *testing.T) {
 	ctx := testCtx(t)
 	for _, bad := range []string{"", "a.b", "a*", "a>", "a b", "a\tb", "a/b", `a\b`, string(make([]byte, 256))} {
 		calls := map[string]error{
-			"AddStream":      second(m.AddStream(ctx, jsm.StreamConfig{Name: bad})),
-			"UpdateStream":   second(m.UpdateStream(ctx, jsm.StreamConfig{Name: bad})),
+			"AddStream":      natstest.Second(m.AddStream(ctx, jsm.StreamConfig{Name: bad})),
+			"UpdateStream":   natstest.Second(m.UpdateStream(ctx, jsm.StreamConfig{Name: bad})),
 			"DeleteStream":   m.DeleteStream(ctx, bad),
-			"StreamInfo":     second(m.StreamInfo(ctx, bad)),
-			"AddConsumer":    second(m.AddConsumer(ctx, bad, jsm.ConsumerConfig{})),
-			"AddConsumer2":   second(m.AddConsumer(ctx, "S", jsm.ConsumerConfig{Durable: bad + "x."})),
-			"CreateConsumer": second(m.CreateConsumer(ctx, "S", jsm.ConsumerConfig{Name: bad + "."})),
-			"ConsumerInfo":   second(m.ConsumerInfo(ctx, "S", bad)),
+			"StreamInfo":     natstest.Second(m.StreamInfo(ctx, bad)),
+			"AddConsumer":    natstest.Second(m.AddConsumer(ctx, bad, jsm.ConsumerConfig{})),
+			"AddConsumer2":   natstest.Second(m.AddConsumer(ctx, "S", jsm.ConsumerConfig{Durable: bad + "x."})),
+			"CreateConsumer": natstest.Second(m.CreateConsumer(ctx, "S", jsm.ConsumerConfig{Name: bad + "."})),
+			"ConsumerInfo":   natstest.Second(m.ConsumerInfo(ctx, "S", bad)),
 			"DeleteConsumer": m.DeleteConsumer(ctx, bad, "C"),
-			"PauseConsumer":  second(m.PauseConsumer(ctx, "S", bad, time.Now())),
+			"PauseConsumer":  natstest.Second(m.PauseConsumer(ctx, "S", bad, time.Now())),
 			"UnpinConsumer":  m.UnpinConsumer(ctx, bad, "C", "g"),
-			"GetMsg":         second(m.GetMsg(ctx, bad, 1)),
-			"GetLastMsg":     second(m.GetLastMsg(ctx, bad, "x")),
+			"GetMsg":         natstest.Second(m.GetMsg(ctx, bad, 1)),
+			"GetLastMsg":     natstest.Second(m.GetLastMsg(ctx, bad, "x")),
 			"DeleteMsg":      m.DeleteMsg(ctx, bad, 1),
-			"PurgeStream":    second(m.PurgeStream(ctx, bad)),
+			"PurgeStream":    natstest.Second(m.PurgeStream(ctx, bad)),
 		}
 		for _, it := range []func(yield func(string, error) bool){
 			func(yield func(string, error) bool) {

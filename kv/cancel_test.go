@@ -18,7 +18,6 @@ package kv_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -29,16 +28,6 @@ import (
 	"github.com/natsactor/natsactor/kv"
 )
 
-// firstErr runs seq until its first error, which it returns.
-func firstErr[T any](seq func(func(T, error) bool)) error {
-	for _, err := range seq {
-		if err != nil {
-			return err
-		}
-	}
-	return errors.New("the iteration ended without an error")
-}
-
 func TestCancelMidFlight(t *testing.T) {
 	t.Parallel()
 	s := natstest.Start(t, natstest.JetStream())
@@ -48,47 +37,53 @@ func TestCancelMidFlight(t *testing.T) {
 		call   call
 	}{
 		"Create": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
-			return second(kv.Create(ctx, j, kv.Config{Bucket: "x"}))
+			return natstest.Second(kv.Create(ctx, j, kv.Config{Bucket: "x"}))
 		}},
 		"CreateOrUpdate": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
-			return second(kv.CreateOrUpdate(ctx, j, kv.Config{Bucket: "x"}))
+			return natstest.Second(kv.CreateOrUpdate(ctx, j, kv.Config{Bucket: "x"}))
 		}},
-		"Open": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return second(kv.Open(ctx, j, "x")) }},
+		"Open": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
+			return natstest.Second(kv.Open(ctx, j, "x"))
+		}},
 		"Update": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
-			return second(kv.Update(ctx, j, kv.Config{Bucket: "x"}))
+			return natstest.Second(kv.Update(ctx, j, kv.Config{Bucket: "x"}))
 		}},
 		"Delete": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return kv.Delete(ctx, j, "x") }},
-		"List":   {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return firstErr(kv.List(ctx, j)) }},
-		"Names":  {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return firstErr(kv.Names(ctx, j)) }},
+		"List":   {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error { return natstest.FirstErr(kv.List(ctx, j)) }},
+		"Names": {false, func(ctx context.Context, j *js.Client, _ *kv.Bucket) error {
+			return natstest.FirstErr(kv.Names(ctx, j))
+		}},
 
-		"Status":  {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.Status(ctx)) }},
-		"History": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.History(ctx, "k")) }},
-		"Keys":    {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return firstErr(b.Keys(ctx)) }},
+		"Status": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return natstest.Second(b.Status(ctx)) }},
+		"History": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
+			return natstest.Second(b.History(ctx, "k"))
+		}},
+		"Keys": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return natstest.FirstErr(b.Keys(ctx)) }},
 		"ListKeys": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			return second(b.ListKeys(ctx))
+			return natstest.Second(b.ListKeys(ctx))
 		}},
 		"PurgeDeletes": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return b.PurgeDeletes(ctx) }},
-		"Watch":        {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.Watch(ctx, "k")) }},
-		"WatchAll":     {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.WatchAll(ctx)) }},
+		"Watch":        {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return natstest.Second(b.Watch(ctx, "k")) }},
+		"WatchAll":     {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return natstest.Second(b.WatchAll(ctx)) }},
 		"WatchFiltered": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			return second(b.WatchFiltered(ctx, []string{"a", "b"}))
+			return natstest.Second(b.WatchFiltered(ctx, []string{"a", "b"}))
 		}},
-		"Get": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return second(b.Get(ctx, "k")) }},
+		"Get": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return natstest.Second(b.Get(ctx, "k")) }},
 		"GetRevision": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			return second(b.GetRevision(ctx, "k", 1))
+			return natstest.Second(b.GetRevision(ctx, "k", 1))
 		}},
 
 		"Put": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			return second(b.Put(ctx, "k", []byte("v")))
+			return natstest.Second(b.Put(ctx, "k", []byte("v")))
 		}},
 		"PutString": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			return second(b.PutString(ctx, "k", "v"))
+			return natstest.Second(b.PutString(ctx, "k", "v"))
 		}},
 		"BucketCreate": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			return second(b.Create(ctx, "k", []byte("v")))
+			return natstest.Second(b.Create(ctx, "k", []byte("v")))
 		}},
 		"BucketUpdate": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error {
-			return second(b.Update(ctx, "k", []byte("v"), 1))
+			return natstest.Second(b.Update(ctx, "k", []byte("v"), 1))
 		}},
 		"BucketDelete": {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return b.Delete(ctx, "k") }},
 		"Purge":        {true, func(ctx context.Context, _ *js.Client, b *kv.Bucket) error { return b.Purge(ctx, "k") }},
@@ -152,7 +147,7 @@ func TestCancelWatcher(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				natstest.CancelWhileBlocked(t, natstest.Settled(100*time.Millisecond), func(ctx context.Context) error { return second(w.Next(ctx)) })
+				natstest.CancelWhileBlocked(t, natstest.Settled(100*time.Millisecond), func(ctx context.Context) error { return natstest.Second(w.Next(ctx)) })
 				if _, err := b.PutString(ctxT(t, 10*time.Second), "k0", "after"); err != nil {
 					t.Fatal(err)
 				}
@@ -196,6 +191,3 @@ func consumerCount(t *testing.T, j *js.Client, b *kv.Bucket) int {
 	}
 	return n
 }
-
-// second returns the error of a two-value call.
-func second[T any](_ T, err error) error { return err }

@@ -22,7 +22,6 @@ package obj_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,39 +44,26 @@ const (
 	storeGone                   // the store's stream is deleted; its subjects lead to a hole
 )
 
-// firstErr runs seq until its first error, which it returns.
-func firstErr[T any](seq func(func(T, error) bool)) error {
-	for _, err := range seq {
-		if err != nil {
-			return err
-		}
-	}
-	return errors.New("the iteration ended without an error")
-}
-
-// second returns the error of a two-value call.
-func second[T any](_ T, err error) error { return err }
-
 func TestCancelMidFlight(t *testing.T) {
 	t.Parallel()
 	s := natstest.Start(t, natstest.JetStream())
 	type call func(ctx context.Context, j *js.Client, st *obj.Store, dir string) error
 	puts := map[string]call{
 		"Put": func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.Put(ctx, obj.Meta{Name: "p"}, strings.NewReader("data")))
+			return natstest.Second(st.Put(ctx, obj.Meta{Name: "p"}, strings.NewReader("data")))
 		},
 		"PutBytes": func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.PutBytes(ctx, "p", []byte("data")))
+			return natstest.Second(st.PutBytes(ctx, "p", []byte("data")))
 		},
 		"PutString": func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.PutString(ctx, "p", "data"))
+			return natstest.Second(st.PutString(ctx, "p", "data"))
 		},
 		"PutFile": func(ctx context.Context, _ *js.Client, st *obj.Store, dir string) error {
 			src := filepath.Join(dir, "src")
 			if err := os.WriteFile(src, []byte("data"), 0o600); err != nil {
 				return err
 			}
-			return second(st.PutFile(ctx, "p", src))
+			return natstest.Second(st.PutFile(ctx, "p", src))
 		},
 	}
 	type tcase struct {
@@ -86,55 +72,61 @@ func TestCancelMidFlight(t *testing.T) {
 	}
 	cases := map[string]tcase{
 		"Create": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
-			return second(obj.Create(ctx, j, obj.Config{Bucket: "x"}))
+			return natstest.Second(obj.Create(ctx, j, obj.Config{Bucket: "x"}))
 		}},
 		"Open": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
-			return second(obj.Open(ctx, j, "x"))
+			return natstest.Second(obj.Open(ctx, j, "x"))
 		}},
 		"Update": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
-			return second(obj.Update(ctx, j, obj.Config{Bucket: "x"}))
+			return natstest.Second(obj.Update(ctx, j, obj.Config{Bucket: "x"}))
 		}},
 		"Delete": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error { return obj.Delete(ctx, j, "x") }},
 		"List": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
-			return firstErr(obj.List(ctx, j))
+			return natstest.FirstErr(obj.List(ctx, j))
 		}},
 		"Names": {noStore, func(ctx context.Context, j *js.Client, _ *obj.Store, _ string) error {
-			return firstErr(obj.Names(ctx, j))
+			return natstest.FirstErr(obj.Names(ctx, j))
 		}},
 
-		"Status": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error { return second(st.Status(ctx)) }},
-		"Seal":   {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error { return second(st.Seal(ctx)) }},
-		"StoreList": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return firstErr(st.List(ctx))
+		"Status": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return natstest.Second(st.Status(ctx))
 		}},
-		"Watch": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error { return second(st.Watch(ctx)) }},
+		"Seal": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return natstest.Second(st.Seal(ctx))
+		}},
+		"StoreList": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return natstest.FirstErr(st.List(ctx))
+		}},
+		"Watch": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
+			return natstest.Second(st.Watch(ctx))
+		}},
 		"Get": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.Get(ctx, "a"))
+			return natstest.Second(st.Get(ctx, "a"))
 		}},
 		"GetBytes": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.GetBytes(ctx, "a"))
+			return natstest.Second(st.GetBytes(ctx, "a"))
 		}},
 		"GetString": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.GetString(ctx, "a"))
+			return natstest.Second(st.GetString(ctx, "a"))
 		}},
 		"GetFile": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, dir string) error {
 			return st.GetFile(ctx, "a", filepath.Join(dir, "dst"))
 		}},
 		"GetRange": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.GetRange(ctx, "a", 1, 2))
+			return natstest.Second(st.GetRange(ctx, "a", 1, 2))
 		}},
 		"Info": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.Info(ctx, "a"))
+			return natstest.Second(st.Info(ctx, "a"))
 		}},
 		"StoreDelete": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error { return st.Delete(ctx, "a") }},
 		"UpdateMeta": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.UpdateMeta(ctx, "a", obj.Meta{Name: "b"}))
+			return natstest.Second(st.UpdateMeta(ctx, "a", obj.Meta{Name: "b"}))
 		}},
 		"AddLink": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.AddLink(ctx, "l", &obj.ObjectInfo{Meta: obj.Meta{Name: "a"}, Bucket: "elsewhere"}))
+			return natstest.Second(st.AddLink(ctx, "l", &obj.ObjectInfo{Meta: obj.Meta{Name: "a"}, Bucket: "elsewhere"}))
 		}},
 		"AddBucketLink": {withStore, func(ctx context.Context, _ *js.Client, st *obj.Store, _ string) error {
-			return second(st.AddBucketLink(ctx, "l", st))
+			return natstest.Second(st.AddBucketLink(ctx, "l", st))
 		}},
 	}
 	for name, f := range puts {
@@ -221,7 +213,7 @@ func TestCancelWatcher(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			natstest.CancelWhileBlocked(t, natstest.Settled(100*time.Millisecond), func(ctx context.Context) error { return second(w.Next(ctx)) })
+			natstest.CancelWhileBlocked(t, natstest.Settled(100*time.Millisecond), func(ctx context.Context) error { return natstest.Second(w.Next(ctx)) })
 			if _, err := st.PutString(ctxT(t, 10*time.Second), "after", "data"); err != nil {
 				t.Fatal(err)
 			}

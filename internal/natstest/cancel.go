@@ -3,6 +3,7 @@ package natstest
 import (
 	"context"
 	"errors"
+	"iter"
 	"testing"
 	"time"
 )
@@ -61,3 +62,18 @@ func Settled(d time.Duration) func() bool {
 		return time.Since(start) > d
 	}
 }
+
+// FirstErr runs seq until its first error, which it returns; an iteration that ends
+// without one is an error too. Cancellation sweeps use it to call the iterators.
+func FirstErr[T any](seq iter.Seq2[T, error]) error {
+	for _, err := range seq {
+		if err != nil {
+			return err
+		}
+	}
+	return errors.New("the iteration ended without an error")
+}
+
+// Second returns the error of a call that returns a value and an error, so that such
+// calls fit a table of func(ctx) error.
+func Second[T any](_ T, err error) error { return err }
