@@ -393,6 +393,11 @@ func (b *FastBatch) handle(m *conn.Msg) {
 		}
 		b.report(&FastMsgError{Sequence: c.Seq, Err: err})
 	default: // the PubAck that ends the batch
+		if b.final != nil {
+			// A message sent after the stream ended the batch (a commit that crossed the
+			// stream's own end) is refused as unknown: the first PubAck is the batch's.
+			return
+		}
 		b.final = m
 		b.done = true
 		if c.Error != nil {

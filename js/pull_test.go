@@ -359,7 +359,11 @@ func TestConsumeConsumerDeleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	errc := make(chan error, 10)
-	if err := pc.Consume(context.Background(), func(m *js.Msg) { m.Ack() }, js.PullErrHandler(func(err error) { t.Log(err); errc <- err })); err != nil {
+	// The deletion reaches the pending pull as a 409 Consumer Deleted; when that is not
+	// seen (once in a clean-clone CI run under load), missed heartbeats make the loop ask
+	// for the consumer: with a 1 s heartbeat that happens within the test's bound, not
+	// after the default 15 s x 2.
+	if err := pc.Consume(context.Background(), func(m *js.Msg) { m.Ack() }, js.PullHeartbeat(time.Second), js.PullErrHandler(func(err error) { t.Log(err); errc <- err })); err != nil {
 		t.Fatal(err)
 	}
 	e.fill(t, "d", 3)
