@@ -9,7 +9,7 @@ import (
 	"github.com/natsactor/natsactor/compare/internal/testserver"
 )
 
-// Every workload runs for both clients on a few thousand operations against an embedded
+// Every workload runs for both clients and its floor, if it has one, on a few thousand operations against an embedded
 // server, and its line has the fields the README documents. The real measurements need a
 // separate server process: go run ./cmd/bench.
 func TestWorkloadsSmoke(t *testing.T) {
@@ -29,7 +29,10 @@ func TestWorkloadsSmoke(t *testing.T) {
 			}
 			p := params{URL: s.URL(), Subject: "bench." + w.name, N: n, Size: w.size, Short: true}
 			res := map[string][]result{}
-			for client, f := range map[string]runFunc{"natsactor": w.natsactor, "natsgo": w.natsgo} {
+			for client, f := range map[string]runFunc{"natsactor": w.natsactor, "natsgo": w.natsgo, "floor": w.floor} {
+				if f == nil {
+					continue
+				}
 				r, err := f(ctx, p)
 				if err != nil {
 					t.Fatalf("%s: %v", client, err)
@@ -45,7 +48,10 @@ func TestWorkloadsSmoke(t *testing.T) {
 					t.Errorf("line lacks %q: %s", field, line)
 				}
 			}
-			if strings.Contains(line, "ratio=-") {
+			if w.floor != nil && !strings.Contains(line, " floor_vs_natsgo=") {
+				t.Errorf("line lacks the floor: %s", line)
+			}
+			if strings.Contains(line, "ratio=-") || strings.Contains(line, "natsgo=-") {
 				t.Errorf("line has no ratio: %s", line)
 			}
 		})

@@ -11,7 +11,7 @@ import (
 // formatLine turns the runs of both clients into the workload's output line: medians of
 // the primary figure and of every extra figure, with ratios oriented so that > 1 means
 // natsactor is better, client CPU per operation, dropped messages (totals over all runs)
-// and, for workloads that ask, the median peak heap.
+// and, for workloads that ask, the median peak heap; and the floor's figures when it ran.
 func formatLine(w workload, res map[string][]result) string {
 	a, g := res["natsactor"], res["natsgo"]
 	var b strings.Builder
@@ -39,6 +39,13 @@ func formatLine(w workload, res map[string][]result) string {
 		fmt.Fprintf(&b, " peak_heap_mib_natsactor=%s peak_heap_mib_natsgo=%s",
 			num(medianOf(a, func(r result) float64 { return mib(r.heap) })),
 			num(medianOf(g, func(r result) float64 { return mib(r.heap) })))
+	}
+	if f := res["floor"]; len(f) > 0 {
+		fmt.Fprintf(&b, " floor=%s floor_vs_natsgo=%s", num(medianOf(f, value)),
+			ratio(medianOf(f, value), medianOf(g, value), w.lowerIsBetter))
+		for i, e := range f[0].extra {
+			fmt.Fprintf(&b, " floor_%s=%s", e.name, num(medianOf(f, extraAt(i))))
+		}
 	}
 	fmt.Fprintf(&b, " runs=%d", max(len(a), len(g)))
 	return b.String()

@@ -7,6 +7,9 @@
 //	workload=pub16 natsactor=X natsgo=Y unit=msgs/s ratio=R cpu_ns_per_op_natsactor=A cpu_ns_per_op_natsgo=B cpu_vs_natsgo=C ...
 //
 // ratio > 1 means natsactor is better (for latencies it is natsgo/natsactor).
+// With -clients natsactor,natsgo,floor the line also has floor=X floor_vs_natsgo=F: the
+// same workload done with raw protocol frames and nothing else (floor.go), so F is the
+// largest ratio any client could have reached in this run.
 // cpu_vs_natsgo is natsactor's client CPU per operation over nats.go's: below 1 means
 // natsactor uses less. CPU is the bench process's own (getrusage), so it covers both
 // connections of a workload and none of the server's.
@@ -47,7 +50,7 @@ func main() {
 	flag.BoolVar(&cfg.short, "short", false, "fewer runs and smaller message counts (finishes in under a minute)")
 	flag.IntVar(&cfg.runs, "runs", 0, "runs per client and workload (default 5, 3 with -short)")
 	flag.StringVar(&names, "workloads", "", "comma-separated workloads to run (default all): "+strings.Join(workloadNames(), ","))
-	flag.StringVar(&clients, "clients", "natsactor,natsgo", "clients to run (one of them alone is handy with -cpuprofile)")
+	flag.StringVar(&clients, "clients", "natsactor,natsgo", "clients to run (one of them alone is handy with -cpuprofile); add floor for raw protocol frames, what any client could reach")
 	flag.StringVar(&cfg.serverBin, "server-bin", "", "use this nats-server binary instead of building the pinned version")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole bench to this file")
 	flag.BoolVar(&cfg.verbose, "v", false, "print every run to stderr")
@@ -111,8 +114,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	for _, c := range cfg.clients {
-		if c != "natsactor" && c != "natsgo" {
-			return fmt.Errorf("unknown client %q (natsactor, natsgo)", c)
+		if c != "natsactor" && c != "natsgo" && c != "floor" {
+			return fmt.Errorf("unknown client %q (natsactor, natsgo, floor)", c)
 		}
 	}
 	bin := cfg.serverBin
@@ -160,7 +163,7 @@ func runWorkload(ctx context.Context, cfg config, w workload, url string) (strin
 	if cfg.short {
 		p.N = w.nShort
 	}
-	fns := map[string]runFunc{"natsactor": w.natsactor, "natsgo": w.natsgo}
+	fns := map[string]runFunc{"natsactor": w.natsactor, "natsgo": w.natsgo, "floor": w.floor}
 	results := map[string][]result{}
 	for round := range cfg.runs {
 		order := slices.Clone(cfg.clients)
@@ -168,6 +171,9 @@ func runWorkload(ctx context.Context, cfg config, w workload, url string) (strin
 			slices.Reverse(order)
 		}
 		for _, client := range order {
+			if fns[client] == nil {
+				continue // no floor for this workload
+			}
 			settle()
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 			r, err := fns[client](rctx, p)

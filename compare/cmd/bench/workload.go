@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"runtime/metrics"
 	"slices"
@@ -28,6 +29,9 @@ type workload struct {
 	n, nShort, size int
 
 	natsactor, natsgo runFunc
+	// floor, if set, is the workload done with raw protocol frames (floor.go): what any
+	// client could reach here. It runs only when -clients names it.
+	floor runFunc
 }
 
 // runFunc runs a workload once against the server at p.URL and returns what it measured.
@@ -65,28 +69,28 @@ type measure struct {
 func workloads() []workload {
 	return []workload{
 		{name: "pub16", unit: "msgs/s", n: 5_000_000, nShort: 1_000_000, size: 16,
-			natsactor: natsactorPub, natsgo: natsgoPub},
+			natsactor: natsactorPub, natsgo: natsgoPub, floor: floorPub},
 		{name: "pubsub16", unit: "msgs/s", n: 5_000_000, nShort: 500_000, size: 16,
-			natsactor: natsactorPubSub, natsgo: natsgoPubSub},
+			natsactor: natsactorPubSub, natsgo: natsgoPubSub, floor: floorPubSub},
 		{name: "pubsub1k", unit: "msgs/s", n: 1_000_000, nShort: 200_000, size: 1024,
-			natsactor: natsactorPubSub, natsgo: natsgoPubSub},
+			natsactor: natsactorPubSub, natsgo: natsgoPubSub, floor: floorPubSub},
 		{name: "req16", unit: "us_p50", lowerIsBetter: true, n: 20_000, nShort: 5_000, size: 16,
-			natsactor: natsactorReq, natsgo: natsgoReq},
+			natsactor: natsactorReq, natsgo: natsgoReq, floor: floorReq},
 		{name: "js_pubasync", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
-			natsactor: natsactorJSPubAsync, natsgo: natsgoJSPubAsync},
+			natsactor: natsactorJSPubAsync, natsgo: natsgoJSPubAsync, floor: floorJSPubAsync},
 		// natsactor's fast-ingest batch against nats.go's PublishAsync (it has no fast batches).
 		{name: "js_ingest", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
-			natsactor: natsactorJSIngest, natsgo: natsgoJSPubAsync},
+			natsactor: natsactorJSIngest, natsgo: natsgoJSPubAsync, floor: floorJSPubAsync},
 		{name: "js_pubsync", unit: "msgs/s", needsJetStream: true, n: 20_000, nShort: 5_000, size: 16,
-			natsactor: natsactorJSPubSync, natsgo: natsgoJSPubSync},
+			natsactor: natsactorJSPubSync, natsgo: natsgoJSPubSync, floor: floorJSPubSync},
 		{name: "js_consume_ack", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
-			natsactor: natsactorJSConsumeAck, natsgo: natsgoJSConsumeAck},
+			natsactor: natsactorJSConsumeAck, natsgo: natsgoJSConsumeAck, floor: floorJSConsumeAck},
 		{name: "js_consume_acknone", unit: "msgs/s", needsJetStream: true, n: 200_000, nShort: 50_000, size: 16,
-			natsactor: natsactorJSConsumeAckNone, natsgo: natsgoJSConsumeAckNone},
+			natsactor: natsactorJSConsumeAckNone, natsgo: natsgoJSConsumeAckNone, floor: floorJSConsumeAckNone},
 		{name: "kv_put", unit: "ops/s", needsJetStream: true, n: 10_000, nShort: 3_000, size: 16,
-			natsactor: natsactorKVPut, natsgo: natsgoKVPut},
+			natsactor: natsactorKVPut, natsgo: natsgoKVPut, floor: floorKVPut},
 		{name: "kv_get", unit: "ops/s", needsJetStream: true, n: 10_000, nShort: 3_000, size: 16,
-			natsactor: natsactorKVGet, natsgo: natsgoKVGet},
+			natsactor: natsactorKVGet, natsgo: natsgoKVGet, floor: floorKVGet},
 		// The object workloads count MiB: n MiB in one object, so CPU per op is per MiB.
 		{name: "obj_put", unit: "MB/s", needsJetStream: true, reportHeap: true, n: 64, nShort: 16, size: 1 << 20,
 			natsactor: natsactorObjPut, natsgo: natsgoObjPut},
@@ -192,6 +196,28 @@ func waitAll(ctx context.Context, all <-chan struct{}, givenUp func() bool) {
 }
 
 // latencyResult fills r with the p50 and p99 of lat, in µs.
+// timedRequests makes reqWarmup untimed requests with do, then n timed ones, and returns
+// their latencies as latencyResult does.
+func timedRequests(n int, do func() error) (result, error) {
+	for range reqWarmup {
+		if err := do(); err != nil {
+			return result{}, fmt.Errorf("warm-up request: %w", err)
+		}
+	}
+	lat := make([]time.Duration, n)
+	var r result
+	m := startMeter()
+	for i := range n {
+		t0 := time.Now()
+		if err := do(); err != nil {
+			return result{}, fmt.Errorf("request %d: %w", i, err)
+		}
+		lat[i] = time.Since(t0)
+	}
+	m.stop(&r)
+	return latencyResult(r, lat), nil
+}
+
 func latencyResult(r result, lat []time.Duration) result {
 	slices.Sort(lat)
 	r.ops = len(lat)

@@ -124,21 +124,8 @@ func natsgoReq(ctx context.Context, p params) (result, error) {
 		return result{}, err
 	}
 	data := make([]byte, p.Size)
-	for range reqWarmup {
-		if _, err := cli.RequestWithContext(ctx, p.Subject, data); err != nil {
-			return result{}, fmt.Errorf("warm-up request: %w", err)
-		}
-	}
-	lat := make([]time.Duration, p.N)
-	var r result
-	m := startMeter()
-	for i := range p.N {
-		t0 := time.Now()
-		if _, err := cli.RequestWithContext(ctx, p.Subject, data); err != nil {
-			return result{}, fmt.Errorf("request %d: %w", i, err)
-		}
-		lat[i] = time.Since(t0)
-	}
-	m.stop(&r)
-	return latencyResult(r, lat), nil
+	return timedRequests(p.N, func() error {
+		_, err := cli.RequestWithContext(ctx, p.Subject, data)
+		return err
+	})
 }

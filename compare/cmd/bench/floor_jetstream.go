@@ -1,0 +1,294 @@
+package main
+
+// The floor of the JetStream and key-value workloads (see floor.go). Streams, buckets and
+// consumers are set up and checked with natsactor, untimed; the timed part is raw frames.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/natsactor/natsactor/js"
+	"github.com/natsactor/natsactor/jsm"
+)
+
+// floorStream is a fresh stream made with natsactor and a raw connection subscribed to
+// an inbox, for one run.
+type floorStream struct {
+	j       *js.Client
+	s       benchStream
+	rc      *rawConn
+	inbox   string
+	cleanup func()
+}
+
+func newFloorStream(ctx context.Context, p params, name string) (*floorStream, error) {
+	_, j, s, cleanup, err := natsactorStream(ctx, p, name)
+	if err != nil {
+		return nil, err
+	}
+	rc, inbox, err := dialInbox(ctx, p.URL)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	return &floorStream{j: j, s: s, rc: rc, inbox: inbox, cleanup: cleanup}, nil
+}
+
+func (f *floorStream) close() {
+	f.rc.close()
+	f.cleanup()
+}
+
+// floorAck reports a JetStream API error in an acknowledgement or reply.
+func floorAck(m rawMsg) error {
+	if m.status {
+		return fmt.Errorf("floor: status reply %q", bytes.TrimSpace(m.hdr))
+	}
+	if bytes.Contains(m.data, []byte(`"error"`)) {
+		return fmt.Errorf("floor: %s", m.data)
+	}
+	return nil
+}
+
+// floorJSPubAsync is js_pubasync at the floor: PUB frames with a reply subject, written
+// up to 256 at a time while fewer than the clients' default window (4,000) are
+// unacknowledged; a reader goroutine counts the acknowledgements.
+func floorJSPubAsync(ctx context.Context, p params) (result, error) {
+	f, err := newFloorStream(ctx, p, "floor-pubasync")
+	if err != nil {
+		return result{}, err
+	}
+	defer f.close()
+	rc, inbox, s := f.rc, f.inbox, f.s
+	const window, perWrite = 4000, 256
+	one := pubFrame(nil, s.subject, inbox, make([]byte, p.Size))
+	batch := bytes.Repeat(one, perWrite)
+
+	var acked atomic.Int64
+	more := make(chan struct{}, 1)
+	done := make(chan error, 1)
+	go func() {
+		for n := 0; n < p.N; n++ {
+			m, err := rc.readMsg()
+			if err == nil {
+				err = floorAck(m)
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+			acked.Add(1)
+			select {
+			case more <- struct{}{}:
+			default:
+			}
+		}
+		done <- nil
+	}()
+	return timedRate(p.N, func() error {
+		for sent := 0; sent < p.N; {
+			room := window - (sent - int(acked.Load()))
+			if room <= 0 {
+				select {
+				case <-more:
+				case err := <-done:
+					return err
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				continue
+			}
+			k := min(perWrite, p.N-sent, room)
+			if err := rc.write(batch[:k*len(one)]); err != nil {
+				return err
+			}
+			sent += k
+		}
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+}
+
+// floorJSPubSync is js_pubsync at the floor: one PUB with a reply subject, then read its
+// acknowledgement, on one goroutine.
+func floorJSPubSync(ctx context.Context, p params) (result, error) {
+	f, err := newFloorStream(ctx, p, "floor-pubsync")
+	if err != nil {
+		return result{}, err
+	}
+	defer f.close()
+	rc, inbox, s := f.rc, f.inbox, f.s
+	frame := pubFrame(nil, s.subject, inbox, make([]byte, p.Size))
+	return timedRate(p.N, func() error {
+		return publishSync(p.N, func() error {
+			m, err := rc.request(frame)
+			if err != nil {
+				return err
+			}
+			return floorAck(m)
+		})
+	})
+}
+
+// floorJSConsumeAck is js_consume_ack at the floor.
+func floorJSConsumeAck(ctx context.Context, p params) (result, error) {
+	return floorJSConsume(ctx, p, true)
+}
+
+// floorJSConsumeAckNone is js_consume_acknone at the floor.
+func floorJSConsumeAckNone(ctx context.Context, p params) (result, error) {
+	return floorJSConsume(ctx, p, false)
+}
+
+// floorJSConsume is the consume workloads at the floor: a durable pull consumer (made with
+// natsactor, as the stream's fill), then raw pull requests of 500 messages, the next one
+// sent when half of the outstanding ones arrived (the clients' default window), and, with
+// ack, an empty PUB to each message's reply subject. Acknowledgements are written in one
+// call whenever the read buffer runs dry. The timed part ends when every message arrived
+// and a PING/PONG came back after the last acknowledgement; the ack floor is checked
+// afterwards.
+func floorJSConsume(ctx context.Context, p params, ack bool) (result, error) {
+	f, err := newFloorStream(ctx, p, "floor-consume")
+	if err != nil {
+		return result{}, err
+	}
+	defer f.close()
+	j, s, rc, inbox := f.j, f.s, f.rc, f.inbox
+	if err := natsactorPublishAll(ctx, j, s.subject, make([]byte, p.Size), p.N); err != nil {
+		return result{}, fmt.Errorf("fill: %w", err)
+	}
+	policy := jsm.AckExplicit
+	if !ack {
+		policy = jsm.AckNone
+	}
+	m := j.Manager()
+	if _, err := m.AddConsumer(ctx, s.name, jsm.ConsumerConfig{Durable: "bench", AckPolicy: policy}); err != nil {
+		return result{}, fmt.Errorf("add consumer: %w", err)
+	}
+	const batch = 500
+	pull := pubFrame(nil, "$JS.API.CONSUMER.MSG.NEXT."+s.name+".bench", inbox,
+		[]byte(`{"batch":`+strconv.Itoa(batch)+`,"expires":30000000000}`))
+	r, err := timedRate(p.N, func() error {
+		var out []byte
+		outstanding, got := 0, 0
+		for got < p.N {
+			if outstanding <= batch/2 {
+				out = append(out, pull...)
+				outstanding += batch
+			}
+			if len(out) > 0 && rc.r.Buffered() == 0 {
+				if err := rc.write(out); err != nil {
+					return err
+				}
+				out = out[:0]
+			}
+			msg, err := rc.readMsg()
+			if err != nil {
+				return err
+			}
+			if msg.status {
+				return fmt.Errorf("floor: pull status %q", bytes.TrimSpace(msg.hdr))
+			}
+			got++
+			outstanding--
+			if ack {
+				out = pubFrame(out, msg.reply, "", nil)
+			}
+		}
+		if len(out) > 0 {
+			if err := rc.write(out); err != nil {
+				return err
+			}
+		}
+		return rc.sync()
+	})
+	if err != nil {
+		return result{}, err
+	}
+	if !ack {
+		return r, nil
+	}
+	return r, waitAckFloor(ctx, uint64(p.N), func(ctx context.Context) (uint64, error) {
+		ci, err := m.ConsumerInfo(ctx, s.name, "bench")
+		if err != nil {
+			return 0, err
+		}
+		return ci.AckFloor.Stream, nil
+	})
+}
+
+// floorKVPut is kv_put at the floor: a PUB to the key's subject with a reply subject,
+// then its acknowledgement, one after another.
+func floorKVPut(ctx context.Context, p params) (result, error) {
+	b, cleanup, err := natsactorBucket(ctx, p)
+	if err != nil {
+		return result{}, err
+	}
+	defer cleanup()
+	rc, inbox, err := dialInbox(ctx, p.URL)
+	if err != nil {
+		return result{}, err
+	}
+	defer rc.close()
+	frames := make([][]byte, kvKeys)
+	value := make([]byte, p.Size)
+	for i := range frames {
+		frames[i] = pubFrame(nil, "$KV."+b.Name()+"."+kvKey(i), inbox, value)
+	}
+	return timedRate(p.N, func() error {
+		for i := range p.N {
+			m, err := rc.request(frames[i%kvKeys])
+			if err == nil {
+				err = floorAck(m)
+			}
+			if err != nil {
+				return fmt.Errorf("put %d: %w", i, err)
+			}
+		}
+		return nil
+	})
+}
+
+// floorKVGet is kv_get at the floor: the keys are put with natsactor (untimed), then
+// each is read with a direct get on the subject-appended form, one after another.
+func floorKVGet(ctx context.Context, p params) (result, error) {
+	b, cleanup, err := natsactorBucket(ctx, p)
+	if err != nil {
+		return result{}, err
+	}
+	defer cleanup()
+	if err := putKeys(ctx, kvKeys, p.Size, b.Put); err != nil {
+		return result{}, fmt.Errorf("fill: %w", err)
+	}
+	rc, inbox, err := dialInbox(ctx, p.URL)
+	if err != nil {
+		return result{}, err
+	}
+	defer rc.close()
+	frames := make([][]byte, kvKeys)
+	for i := range frames {
+		frames[i] = pubFrame(nil, "$JS.API.DIRECT.GET.KV_"+b.Name()+".$KV."+b.Name()+"."+kvKey(i), inbox, nil)
+	}
+	return timedRate(p.N, func() error {
+		for i := range p.N {
+			m, err := rc.request(frames[i%kvKeys])
+			if err == nil && m.status {
+				err = fmt.Errorf("floor: status reply %q", bytes.TrimSpace(m.hdr))
+			}
+			if err != nil {
+				return fmt.Errorf("get %d: %w", i, err)
+			}
+			if len(m.data) != p.Size {
+				return fmt.Errorf("get %d: %d bytes, want %d", i, len(m.data), p.Size)
+			}
+		}
+		return nil
+	})
+}
