@@ -45,6 +45,7 @@ type Queue[T any] struct {
 	maxBytes int
 	closed   bool
 	ready    chan struct{}
+	notify   func() // see SetNotify; called outside mu
 }
 
 type queueItem[T any] struct {
@@ -78,12 +79,16 @@ func (q *Queue[T]) Push(v T, size int) bool {
 	q.ring[(q.head+q.items)&(len(q.ring)-1)] = queueItem[T]{v: v, size: size}
 	q.items++
 	q.bytes += size
-	if q.items == 1 {
+	first := q.items == 1
+	if first {
 		// Only the push that makes the queue non-empty needs to wake the consumer: it pops
 		// until the queue is empty before it waits on Ready again.
 		q.wake()
 	}
 	q.mu.Unlock()
+	if first && q.notify != nil {
+		q.notify()
+	}
 	return true
 }
 
@@ -149,10 +154,18 @@ func (q *Queue[T]) Limits() (maxItems, maxBytes int) {
 // Closed. Calling it again has no effect.
 func (q *Queue[T]) Close() {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	q.closed = true
 	q.wake()
+	q.mu.Unlock()
+	if q.notify != nil {
+		q.notify()
+	}
 }
+
+// SetNotify makes every Push and Close that leaves a wake-up pending on Ready also call
+// f, after the queue's lock is released; for a consumer that parks somewhere else than
+// on Ready and looks at Ready when f wakes it. Call it before the queue is shared.
+func (q *Queue[T]) SetNotify(f func()) { q.notify = f }
 
 // Closed reports whether Close has been called.
 func (q *Queue[T]) Closed() bool {

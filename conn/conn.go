@@ -235,7 +235,16 @@ func (c *Conn) subscribe(subject, queue string, opts []SubOption) (*Subscription
 		}
 	}
 	s := c.newSubscription(subject, queue, so)
+	if s.handler != nil {
+		// A handler's goroutine parks on a waker when there is one to spare (waker_linux.go).
+		if s.k = newWaker(); s.k != nil {
+			s.q.SetNotify(s.k.wake)
+		}
+	}
 	if err := c.register(s); err != nil {
+		if s.k != nil {
+			s.k.close()
+		}
 		return nil, err
 	}
 	go s.run()

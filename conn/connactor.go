@@ -381,7 +381,6 @@ func (a *connActor) shutdown(cause error) {
 	for _, s := range subs {
 		s.end(nil, false)
 	}
-	c.resp.close()
 	server := ""
 	if a.cur != nil {
 		server = a.cur.String()
@@ -390,6 +389,7 @@ func (a *connActor) shutdown(cause error) {
 	c.ev.close()
 	c.closedSubs.Store(&subs)
 	c.life.Close(cause)
+	c.resp.close() // after the lifecycle, which its waiting requests then see closed
 	c.log.Info("closed", "err", cause)
 }
 

@@ -22,11 +22,20 @@ type respMux struct {
 	waiters map[string]*waiter
 	failed  chan struct{} // closed by failAll; replaced for later requests
 	closed  bool
+	wakers  []*waker // idle wakers for the next requests
+	nwakers int      // wakers made, idle or in use; at most maxWakers
 }
+
+// maxWakers bounds the wakers (one eventfd each) a connection
+// keeps for requests in flight; requests beyond it wait on channels alone.
+const maxWakers = 8
 
 type waiter struct {
 	ch     chan *Msg     // 1-buffered: exactly one reply is delivered
 	failed chan struct{} // the failAll generation this request belongs to
+	// k, when set, is woken after every change the waiting caller must see: the reply in
+	// ch, failed closed, the connection closed. The caller waits on it, not on ch.
+	k *waker
 }
 
 func newRespMux(c *Conn) *respMux {
@@ -52,14 +61,39 @@ func (r *respMux) register() (string, *waiter, error) {
 	}
 	r.next++
 	token := strconv.FormatUint(r.next, 36)
-	w := &waiter{ch: make(chan *Msg, 1), failed: r.failed}
+	w := &waiter{ch: make(chan *Msg, 1), failed: r.failed, k: r.takeWakerLocked()}
 	r.waiters[token] = w
 	return r.prefix + token, w, nil
 }
 
-func (r *respMux) unregister(reply string) {
+// takeWakerLocked returns an idle waker, a new one while fewer than maxWakers exist, or nil.
+func (r *respMux) takeWakerLocked() *waker {
+	if n := len(r.wakers); n > 0 {
+		k := r.wakers[n-1]
+		r.wakers = r.wakers[:n-1]
+		return k
+	}
+	if r.nwakers >= maxWakers {
+		return nil
+	}
+	k := newWaker()
+	if k != nil {
+		r.nwakers++
+	}
+	return k
+}
+
+// unregister forgets the request of reply and takes its waker back.
+func (r *respMux) unregister(reply string, w *waiter) {
 	r.mu.Lock()
 	delete(r.waiters, reply[len(r.prefix):])
+	if w.k != nil {
+		if r.closed {
+			w.k.close()
+		} else {
+			r.wakers = append(r.wakers, w.k)
+		}
+	}
 	r.mu.Unlock()
 }
 
@@ -72,6 +106,9 @@ func (r *respMux) deliver(m *Msg) {
 	r.mu.Unlock()
 	if w != nil {
 		w.ch <- m
+		if w.k != nil {
+			w.k.wake()
+		}
 	}
 }
 
@@ -80,13 +117,29 @@ func (r *respMux) failAll() {
 	r.mu.Lock()
 	close(r.failed)
 	r.failed = make(chan struct{})
+	r.wakeAllLocked()
 	r.mu.Unlock()
 }
 
+// close refuses later requests and wakes those waiting; it is called once the
+// connection's lifecycle is closed, which is what they then see.
 func (r *respMux) close() {
 	r.mu.Lock()
 	r.closed = true
+	for _, k := range r.wakers {
+		k.close()
+	}
+	r.wakers = nil
+	r.wakeAllLocked()
 	r.mu.Unlock()
+}
+
+func (r *respMux) wakeAllLocked() {
+	for _, w := range r.waiters {
+		if w.k != nil {
+			w.k.wake()
+		}
+	}
 }
 
 // Request sends data to subject and waits for the first reply. It returns ErrNoResponders
@@ -112,23 +165,72 @@ func (c *Conn) RequestMsg(ctx context.Context, m *Msg) (*Msg, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer c.resp.unregister(reply)
+	defer c.resp.unregister(reply, w)
 	if err := c.publish(m.Subject, reply, m.Header, m.Data, true); err != nil {
 		return nil, err
 	}
-	select {
-	case resp := <-w.ch:
-		if code, _ := resp.Status(); code == 503 && len(resp.Data) == 0 {
-			return nil, fmt.Errorf("%w on %q", ErrNoResponders, m.Subject)
-		}
-		return resp, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-w.failed:
-		return nil, fmt.Errorf("%w: request on %q", ErrDisconnected, m.Subject)
-	case <-c.life.Done():
-		return nil, c.closedErr()
+	resp, err := c.awaitReply(ctx, w, m.Subject)
+	if err != nil {
+		return nil, err
 	}
+	if code, _ := resp.Status(); code == 503 && len(resp.Data) == 0 {
+		return nil, fmt.Errorf("%w on %q", ErrNoResponders, m.Subject)
+	}
+	return resp, nil
+}
+
+// awaitReply waits for w's reply, the end of ctx, the link's loss (when requests fail on
+// disconnect) or the connection's close. With a waker it parks on the waker, which
+// every one of those wakes (ctx through AfterFunc), and looks at the channels between
+// wake-ups; without one it waits on the channels.
+func (c *Conn) awaitReply(ctx context.Context, w *waiter, subject string) (*Msg, error) {
+	if w.k == nil {
+		return c.awaitChannels(ctx, w, subject, true)
+	}
+	stop := context.AfterFunc(ctx, w.k.wake)
+	defer stop()
+	for {
+		if resp, err := c.awaitChannels(ctx, w, subject, false); resp != nil || err != nil {
+			return resp, err
+		}
+		if w.k.wait() != nil {
+			// The waker was closed under us, which nothing does; the channels still work.
+			return c.awaitChannels(ctx, w, subject, true)
+		}
+	}
+}
+
+// awaitChannels returns w's reply or the reason it will not come; unless block is set,
+// it returns nil, nil at once when neither is there yet.
+func (c *Conn) awaitChannels(ctx context.Context, w *waiter, subject string, block bool) (*Msg, error) {
+	var failed error
+	if block {
+		select {
+		case resp := <-w.ch:
+			return resp, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-w.failed:
+			failed = ErrDisconnected
+		case <-c.life.Done():
+			return nil, c.closedErr()
+		}
+	} else {
+		// The same cases with a default, which select takes only when no other is ready.
+		select {
+		case resp := <-w.ch:
+			return resp, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-w.failed:
+			failed = ErrDisconnected
+		case <-c.life.Done():
+			return nil, c.closedErr()
+		default:
+			return nil, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: request on %q", failed, subject)
 }
 
 // DefaultRequestManyWait bounds RequestMany when its ctx has no deadline.

@@ -56,6 +56,10 @@ type Subscription struct {
 	q    *actor.Queue[*Msg]
 	ch   chan *Msg
 	life *actor.Lifecycle
+	// k, when set (a handler subscription, within the wakers' budget), is where the
+	// goroutine parks between messages instead of on the channels; everything that
+	// readies one of them (a message queued, stop, the end of input) also wakes k.
+	k *waker
 
 	// gate is held by the subscription's goroutine from the check of stopped until the
 	// handler returns, so that a lifecycle call from another goroutine can wait out a
@@ -217,7 +221,7 @@ func (s *Subscription) end(err error, unsub bool) {
 	s.stopped.Store(true)
 	s.stopOnce.Do(func() { close(s.stop) })
 	if s.q != nil {
-		s.q.Close()
+		s.q.Close() // which wakes k
 	}
 }
 
@@ -231,6 +235,9 @@ func (s *Subscription) waitHandler() {
 // endInput says no more messages will be queued: deliver the rest, then end.
 func (s *Subscription) endInput() {
 	s.inputOnce.Do(func() { close(s.inputEnd) })
+	if s.k != nil {
+		s.k.wake()
+	}
 }
 
 // insideHandler reports whether the caller runs a handler (this one or another's), where
@@ -272,6 +279,9 @@ func (s *Subscription) run() {
 		defer actor.EnterHandler()()
 	}
 	defer s.finish()
+	if s.k != nil && s.runWoken() {
+		return
+	}
 	for {
 		select {
 		case <-s.stop:
@@ -283,6 +293,31 @@ func (s *Subscription) run() {
 		case <-s.inputEnd:
 			s.deliverQueued()
 			return
+		}
+	}
+}
+
+// runWoken is run's loop for a subscription with a waker: the same cases, looked at
+// without blocking, and a park on k when none is ready. Whatever makes a case ready
+// wakes k afterwards, so no wake-up is lost; spurious ones only cost a turn. It returns
+// false if k fails (closed under it, which nothing does), for run to go on with the
+// channels alone.
+func (s *Subscription) runWoken() bool {
+	for {
+		select {
+		case <-s.stop:
+			return true
+		case <-s.q.Ready():
+			if !s.deliverQueued() {
+				return true
+			}
+		case <-s.inputEnd:
+			s.deliverQueued()
+			return true
+		default:
+			if s.k.wait() != nil {
+				return false
+			}
 		}
 	}
 }
@@ -336,6 +371,9 @@ func (s *Subscription) callHandler(m *Msg) {
 }
 
 func (s *Subscription) finish() {
+	if s.k != nil {
+		s.k.close()
+	}
 	s.stopped.Store(true)
 	s.conn.subs.remove(s.sid)
 	if s.q != nil {
