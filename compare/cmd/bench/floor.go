@@ -67,14 +67,17 @@ func dialRaw(ctx context.Context, url string) (*rawConn, error) {
 
 func (rc *rawConn) close() { _ = rc.nc.Close() }
 
-// dialInbox is dialRaw plus a subscription to a fresh inbox subject, which it returns.
+// dialInbox is dialRaw plus a subscription to "P.*" for a fresh prefix P, which it
+// returns. Every floor request takes a reply subject of its own under P (see
+// pubFrameSeq), as both clients' do: the server then finds each reply's subscription
+// as they make it find theirs, a fresh subject missing its cache, not one hot entry.
 func dialInbox(ctx context.Context, url string) (*rawConn, string, error) {
 	rc, err := dialRaw(ctx, url)
 	if err != nil {
 		return nil, "", err
 	}
 	inbox := "_FLOOR." + strconv.FormatInt(runSeq.Add(1), 10)
-	if err := rc.subscribe(inbox); err != nil {
+	if err := rc.subscribe(inbox + ".*"); err != nil {
 		rc.close()
 		return nil, "", err
 	}
@@ -193,6 +196,21 @@ func pubFrame(dst []byte, subject, reply string, data []byte) []byte {
 		dst = append(dst, reply...)
 		dst = append(dst, ' ')
 	}
+	dst = strconv.AppendInt(dst, int64(len(data)), 10)
+	dst = append(dst, "\r\n"...)
+	dst = append(dst, data...)
+	return append(dst, "\r\n"...)
+}
+
+// pubFrameSeq is pubFrame with the reply subject inbox.seq.
+func pubFrameSeq(dst []byte, subject, inbox string, seq int, data []byte) []byte {
+	dst = append(dst, "PUB "...)
+	dst = append(dst, subject...)
+	dst = append(dst, ' ')
+	dst = append(dst, inbox...)
+	dst = append(dst, '.')
+	dst = strconv.AppendInt(dst, int64(seq), 10)
+	dst = append(dst, ' ')
 	dst = strconv.AppendInt(dst, int64(len(data)), 10)
 	dst = append(dst, "\r\n"...)
 	dst = append(dst, data...)

@@ -194,8 +194,12 @@ func floorReqRun(ctx context.Context, p params, handoff bool) (result, error) {
 			}
 		}()
 	}
-	frame := pubFrame(nil, p.Subject, inbox, make([]byte, p.Size))
+	data := make([]byte, p.Size)
+	var frame []byte
+	seq := 0
 	do := func() error {
+		seq++
+		frame = pubFrameSeq(frame[:0], p.Subject, inbox, seq, data)
 		if err := cli.write(frame); err != nil {
 			return err
 		}

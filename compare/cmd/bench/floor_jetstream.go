@@ -64,8 +64,8 @@ func floorJSPubAsync(ctx context.Context, p params) (result, error) {
 	defer f.close()
 	rc, inbox, s := f.rc, f.inbox, f.s
 	const window, perWrite = 4000, 256
-	one := pubFrame(nil, s.subject, inbox, make([]byte, p.Size))
-	batch := bytes.Repeat(one, perWrite)
+	data := make([]byte, p.Size)
+	var out []byte
 
 	var acked atomic.Int64
 	more := make(chan struct{}, 1)
@@ -102,7 +102,11 @@ func floorJSPubAsync(ctx context.Context, p params) (result, error) {
 				continue
 			}
 			k := min(perWrite, p.N-sent, room)
-			if err := rc.write(batch[:k*len(one)]); err != nil {
+			out = out[:0]
+			for i := range k {
+				out = pubFrameSeq(out, s.subject, inbox, sent+i, data)
+			}
+			if err := rc.write(out); err != nil {
 				return err
 			}
 			sent += k
@@ -125,9 +129,13 @@ func floorJSPubSync(ctx context.Context, p params) (result, error) {
 	}
 	defer f.close()
 	rc, inbox, s := f.rc, f.inbox, f.s
-	frame := pubFrame(nil, s.subject, inbox, make([]byte, p.Size))
+	data := make([]byte, p.Size)
+	var frame []byte
+	seq := 0
 	return timedRate(p.N, func() error {
 		return publishSync(p.N, func() error {
+			seq++
+			frame = pubFrameSeq(frame[:0], s.subject, inbox, seq, data)
 			m, err := rc.request(frame)
 			if err != nil {
 				return err
@@ -173,7 +181,7 @@ func floorJSConsume(ctx context.Context, p params, ack bool) (result, error) {
 		return result{}, fmt.Errorf("add consumer: %w", err)
 	}
 	const batch = 500
-	pull := pubFrame(nil, "$JS.API.CONSUMER.MSG.NEXT."+s.name+".bench", inbox,
+	pull := pubFrameSeq(nil, "$JS.API.CONSUMER.MSG.NEXT."+s.name+".bench", inbox, 0,
 		[]byte(`{"batch":`+strconv.Itoa(batch)+`,"expires":30000000000}`))
 	r, err := timedRate(p.N, func() error {
 		var out []byte
@@ -237,14 +245,16 @@ func floorKVPut(ctx context.Context, p params) (result, error) {
 		return result{}, err
 	}
 	defer rc.close()
-	frames := make([][]byte, kvKeys)
-	value := make([]byte, p.Size)
-	for i := range frames {
-		frames[i] = pubFrame(nil, "$KV."+b.Name()+"."+kvKey(i), inbox, value)
+	subjects := make([]string, kvKeys)
+	for i := range subjects {
+		subjects[i] = "$KV." + b.Name() + "." + kvKey(i)
 	}
+	value := make([]byte, p.Size)
+	var frame []byte
 	return timedRate(p.N, func() error {
 		for i := range p.N {
-			m, err := rc.request(frames[i%kvKeys])
+			frame = pubFrameSeq(frame[:0], subjects[i%kvKeys], inbox, i, value)
+			m, err := rc.request(frame)
 			if err == nil {
 				err = floorAck(m)
 			}
@@ -272,13 +282,15 @@ func floorKVGet(ctx context.Context, p params) (result, error) {
 		return result{}, err
 	}
 	defer rc.close()
-	frames := make([][]byte, kvKeys)
-	for i := range frames {
-		frames[i] = pubFrame(nil, "$JS.API.DIRECT.GET.KV_"+b.Name()+".$KV."+b.Name()+"."+kvKey(i), inbox, nil)
+	subjects := make([]string, kvKeys)
+	for i := range subjects {
+		subjects[i] = "$JS.API.DIRECT.GET.KV_" + b.Name() + ".$KV." + b.Name() + "." + kvKey(i)
 	}
+	var frame []byte
 	return timedRate(p.N, func() error {
 		for i := range p.N {
-			m, err := rc.request(frames[i%kvKeys])
+			frame = pubFrameSeq(frame[:0], subjects[i%kvKeys], inbox, i, nil)
+			m, err := rc.request(frame)
 			if err == nil && m.status {
 				err = fmt.Errorf("floor: status reply %q", bytes.TrimSpace(m.hdr))
 			}
