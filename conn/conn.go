@@ -234,6 +234,9 @@ func (c *Conn) subscribe(subject, queue string, opts []SubOption) (*Subscription
 			return nil, err
 		}
 	}
+	if so.owned && so.handler != nil {
+		return nil, fmt.Errorf("%w: WithOwner and WithHandler together", ErrInvalidOption)
+	}
 	s := c.newSubscription(subject, queue, so)
 	if s.handler != nil {
 		// A handler's goroutine parks on a waker when there is one to spare (waker_linux.go).
@@ -247,7 +250,9 @@ func (c *Conn) subscribe(subject, queue string, opts []SubOption) (*Subscription
 		}
 		return nil, err
 	}
-	go s.run()
+	if s.own == nil {
+		go s.run()
+	}
 	return s, nil
 }
 
@@ -263,7 +268,10 @@ func (c *Conn) newSubscription(subject, queue string, so subOptions) *Subscripti
 		inputEnd: make(chan struct{}),
 	}
 	s.q = actor.NewQueue[*Msg](so.pendingMsgs, so.pendingBytes)
-	if so.handler == nil {
+	switch {
+	case so.owned:
+		s.own = &owned{}
+	case so.handler == nil:
 		s.ch = make(chan *Msg)
 	}
 	return s

@@ -14,6 +14,7 @@ type SubOption func(*subOptions) error
 
 type subOptions struct {
 	handler      func(*Msg)
+	owned        bool
 	pendingMsgs  int
 	pendingBytes int
 }
@@ -56,6 +57,9 @@ type Subscription struct {
 	q    *actor.Queue[*Msg]
 	ch   chan *Msg
 	life *actor.Lifecycle
+	// own is set for a WithOwner subscription (subscription_owned.go), which has no
+	// goroutine: its owner takes from q.
+	own *owned
 	// k, when set (a handler subscription, within the wakers' budget), is where the
 	// goroutine parks between messages instead of on the channels; everything that
 	// readies one of them (a message queued, stop, the end of input) also wakes k.
@@ -122,7 +126,7 @@ func (s *Subscription) IsValid() bool { return !s.stopped.Load() && !s.life.Clos
 
 // Next returns the next message. It blocks until one arrives, ctx ends (the subscription stays
 // usable) or the subscription ends (then it returns the ending error, or ErrBadSubscription).
-// It returns ErrHandlerSet on a subscription with a handler.
+// It returns ErrHandlerSet on a subscription with a handler or an owner (WithOwner).
 func (s *Subscription) Next(ctx context.Context) (*Msg, error) {
 	if s.ch == nil {
 		return nil, ErrHandlerSet
@@ -193,7 +197,7 @@ func (s *Subscription) Drain(ctx context.Context) error {
 	}
 	s.conn.subs.remove(s.sid)
 	s.endInput()
-	if s.insideHandler() || s.ch != nil {
+	if s.insideHandler() || s.ch != nil || s.own != nil {
 		return nil
 	}
 	select {
@@ -223,6 +227,9 @@ func (s *Subscription) end(err error, unsub bool) {
 	if s.q != nil {
 		s.q.Close() // which wakes k
 	}
+	if s.own != nil {
+		s.finishOwned() // there is no goroutine to do it
+	}
 }
 
 // waitHandler returns once no handler call of s is running.
@@ -237,6 +244,9 @@ func (s *Subscription) endInput() {
 	s.inputOnce.Do(func() { close(s.inputEnd) })
 	if s.k != nil {
 		s.k.wake()
+	}
+	if s.own != nil {
+		s.q.Close() // a wake-up for the owner, whose Take then sees the end
 	}
 }
 

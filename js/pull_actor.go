@@ -132,7 +132,9 @@ func (p *PullConsumer) startLoop(handler func(*Msg), opts []PullOption, endsCons
 	if err := p.begin(l); err != nil {
 		return nil, err
 	}
-	l.sub, err = c.Subscribe(l.inbox, conn.WithPendingLimits(-1, -1))
+	// The loop owns the subscription's queue: messages come from the reader in one hop,
+	// and in batches.
+	l.sub, err = c.Subscribe(l.inbox, conn.WithOwner(), conn.WithPendingLimits(-1, -1))
 	if err != nil {
 		p.end(l)
 		return nil, err
@@ -211,20 +213,23 @@ func (l *pullLoop) loop() error {
 	if err := l.pull(); err != nil {
 		return err
 	}
-	subC := l.sub.C()
+	ready := l.sub.Ready()
 	drainc := l.drainc
+	var batch []*conn.Msg
 	for {
 		select {
-		case m, ok := <-subC:
-			if !ok {
+		case <-ready:
+			var open bool
+			batch, open = l.sub.Take(batch[:0])
+			if err := l.receiveAll(batch, !open); err != nil {
+				return err
+			}
+			clear(batch) // keep no message alive until the next batch
+			if !open {
 				if l.draining || l.drainRequested() {
 					return nil
 				}
 				return errOr(l.sub.Err(), conn.ErrConnectionClosed)
-			}
-			l.active = true
-			if err := l.receive(m); err != nil {
-				return err
 			}
 		case <-tick.C:
 			l.checkHeartbeat()
@@ -257,6 +262,30 @@ func (l *pullLoop) loop() error {
 			l.fence()
 		}
 	}
+}
+
+// receiveAll handles a batch taken from the inbox. It ends early when the loop was
+// stopped or the subscription ended under it (the connection's close): what is left is
+// delivered again by the server after the ack wait. A drained subscription is no longer
+// the connection's to end: its batches, the last one too, are delivered in full.
+func (l *pullLoop) receiveAll(batch []*conn.Msg, last bool) error {
+	if len(batch) > 0 {
+		l.active = true
+	}
+	for _, m := range batch {
+		if !last && !l.sub.IsValid() {
+			return nil
+		}
+		if err := l.receive(m); err != nil {
+			return err
+		}
+		select {
+		case <-l.stopc:
+			return nil
+		default:
+		}
+	}
+	return nil
 }
 
 // receive handles one message of the inbox.
