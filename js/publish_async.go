@@ -18,21 +18,78 @@ import (
 // ErrAsyncPublishClosed). After a disconnect the message may or may not be stored:
 // publish it again with the same MsgID to be sure without duplicates.
 type PubAckFuture struct {
-	msg   *conn.Msg
-	ok    chan *PubAck
-	errc  chan error
+	msg   conn.Msg
 	timer *time.Timer
 	epoch uint64
+
+	// The channels are made when first asked for: a publisher that waits with
+	// PublishAsyncComplete never pays for them, and once the outcome is known only the
+	// channel that delivers it is made.
+	mu       sync.Mutex
+	ok       chan *PubAck
+	errc     chan error
+	resolved bool
+	ack      *PubAck
+	err      error
 }
 
-// Ok returns the channel that receives the acknowledgement. It is never closed.
-func (f *PubAckFuture) Ok() <-chan *PubAck { return f.ok }
+// Ok returns the channel that receives the acknowledgement. It is never closed (after
+// an error it is a channel that never delivers).
+func (f *PubAckFuture) Ok() <-chan *PubAck {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ok == nil {
+		if f.resolved && f.err != nil {
+			return neverAck
+		}
+		f.ok = make(chan *PubAck, 1)
+		if f.resolved {
+			f.ok <- f.ack
+		}
+	}
+	return f.ok
+}
 
-// Err returns the channel that receives the error. It is never closed.
-func (f *PubAckFuture) Err() <-chan error { return f.errc }
+// Err returns the channel that receives the error. It is never closed (after an
+// acknowledgement it is a channel that never delivers).
+func (f *PubAckFuture) Err() <-chan error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.errc == nil {
+		if f.resolved && f.err == nil {
+			return never
+		}
+		f.errc = make(chan error, 1)
+		if f.resolved {
+			f.errc <- f.err
+		}
+	}
+	return f.errc
+}
+
+// never and neverAck are the channels of the outcome a resolved future did not have:
+// nothing sends on them.
+var (
+	never    = make(chan error)
+	neverAck = make(chan *PubAck)
+)
+
+// settle records the outcome and delivers it on whichever channel was asked for; it is
+// called once.
+func (f *PubAckFuture) settle(ack *PubAck, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.resolved, f.ack, f.err = true, ack, err
+	switch {
+	case err != nil && f.errc != nil:
+		f.errc <- err
+	case err == nil && f.ok != nil:
+		f.ok <- ack
+	}
+}
 
 // Msg returns the message that was published (with the headers of its options).
-func (f *PubAckFuture) Msg() *conn.Msg { return f.msg }
+func (f *PubAckFuture) Msg() *conn.Msg { return &f.msg }
 
 // asyncPublisher owns the reply subscription and the in-flight window of PublishAsync.
 type asyncPublisher struct {
@@ -133,13 +190,11 @@ func (p *asyncPublisher) resolve(f *PubAckFuture, ack *PubAck, err error) {
 	if f.timer != nil {
 		f.timer.Stop()
 	}
+	f.settle(ack, err)
 	if err != nil {
-		f.errc <- err
 		if h := p.j.opt.asyncErrHandler; h != nil {
-			h(f.msg, err)
+			h(&f.msg, err)
 		}
-	} else {
-		f.ok <- ack
 	}
 	<-p.sem
 	p.wakeIfIdle()
@@ -182,7 +237,7 @@ func (j *Client) PublishMsgAsync(m *conn.Msg, opts ...PubOption) (*PubAckFuture,
 		}
 	}
 	out := withHeaders(m, o.headers)
-	f := &PubAckFuture{ok: make(chan *PubAck, 1), errc: make(chan error, 1)}
+	f := &PubAckFuture{msg: conn.Msg{Subject: out.Subject, Header: out.Header, Data: out.Data}}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -190,19 +245,20 @@ func (j *Client) PublishMsgAsync(m *conn.Msg, opts ...PubOption) (*PubAckFuture,
 		return nil, ErrAsyncPublishClosed
 	}
 	p.next++
-	id := strconv.FormatUint(p.next, 36)
+	// One string for the reply subject; the window's key is its tail.
+	f.msg.Reply = p.prefix + strconv.FormatUint(p.next, 36)
+	id := f.msg.Reply[len(p.prefix):]
 	f.epoch = p.epoch
-	f.msg = &conn.Msg{Subject: out.Subject, Reply: p.prefix + id, Header: out.Header, Data: out.Data}
 	p.pending[id] = f
 	if d := j.opt.asyncAckTimeout; d > 0 {
 		f.timer = time.AfterFunc(d, func() {
 			if tf := p.take(id); tf != nil {
-				p.resolve(tf, nil, fmt.Errorf("%w: no acknowledgement for the publish to %s within %v", ErrTimeout, out.Subject, d))
+				p.resolve(tf, nil, fmt.Errorf("%w: no acknowledgement for the publish to %s within %v", ErrTimeout, f.msg.Subject, d))
 			}
 		})
 	}
 	p.mu.Unlock()
-	if err := j.c.PublishMsg(f.msg); err != nil {
+	if err := j.c.PublishMsg(&f.msg); err != nil {
 		if p.take(id) != nil {
 			if f.timer != nil {
 				f.timer.Stop()

@@ -3,6 +3,7 @@ package js_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -291,4 +292,64 @@ func TestPublishAsyncDisconnectAndClose(t *testing.T) {
 		t.Fatal("future not resolved at the close")
 	}
 	<-e.j.PublishAsyncComplete()
+}
+
+// A future's channels deliver its outcome once, whether they are asked for before the
+// acknowledgement came or after (they are made when first asked for), and the channel
+// of the other outcome never delivers.
+func TestPublishAsyncFutureChannels(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.stream(t, jsm.StreamConfig{Name: "FC", Subjects: []string{"fc.>"}})
+	for _, early := range []bool{true, false} {
+		for _, fail := range []bool{false, true} {
+			name := fmt.Sprintf("early=%v/fail=%v", early, fail)
+			var opts []js.PubOption
+			if fail {
+				opts = append(opts, js.ExpectLastSeq(999))
+			}
+			f, err := e.j.PublishAsync("fc.x", []byte(name), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ok <-chan *js.PubAck
+			var errc <-chan error
+			if early {
+				ok, errc = f.Ok(), f.Err()
+			}
+			select {
+			case <-e.j.PublishAsyncComplete():
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: never resolved", name)
+			}
+			if !early {
+				ok, errc = f.Ok(), f.Err()
+			}
+			if f.Ok() != ok || f.Err() != errc {
+				t.Fatalf("%s: a second Ok or Err returned another channel", name)
+			}
+			select {
+			case err := <-errc:
+				if !fail || !errors.Is(err, jsm.ErrWrongLastSequence) {
+					t.Fatalf("%s: Err delivered %v", name, err)
+				}
+			case ack := <-ok:
+				if fail || ack == nil || ack.Stream != "FC" {
+					t.Fatalf("%s: Ok delivered %+v", name, ack)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s: resolved, but neither channel delivered", name)
+			}
+			if string(f.Msg().Data) != name {
+				t.Fatalf("%s: Msg has %q", name, f.Msg().Data)
+			}
+			select {
+			case a := <-ok:
+				t.Fatalf("%s: Ok delivered again: %+v", name, a)
+			case err := <-errc:
+				t.Fatalf("%s: Err delivered again or as well: %v", name, err)
+			default:
+			}
+		}
+	}
 }
