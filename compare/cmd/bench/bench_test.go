@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +78,35 @@ func TestRatioOrientation(t *testing.T) {
 	}
 	if got := medianOf([]result{{value: 3}, {value: 1}, {value: 2}}, value); got != 2 {
 		t.Errorf("median %v", got)
+	}
+}
+
+// A run that ignores its ctx is reported as hung, with the goroutines on stderr, once
+// the grace after its ctx passed; one that ends with its ctx returns its own error.
+func TestRunWatched(t *testing.T) {
+	oldT, oldG := runTimeout, runGrace
+	runTimeout, runGrace = 50*time.Millisecond, 50*time.Millisecond
+	defer func() { runTimeout, runGrace = oldT, oldG }()
+	stuck := make(chan struct{})
+	defer close(stuck)
+	_, err := runWatched(t.Context(), "stuck", func(context.Context, params) (result, error) {
+		<-stuck
+		return result{}, nil
+	}, params{})
+	if err == nil || !strings.Contains(err.Error(), "hung") {
+		t.Fatalf("a run ignoring its ctx: %v, want it reported as hung", err)
+	}
+	_, err = runWatched(t.Context(), "polite", func(ctx context.Context, _ params) (result, error) {
+		<-ctx.Done()
+		return result{}, ctx.Err()
+	}, params{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a run ending with its ctx: %v, want its deadline", err)
+	}
+	r, err := runWatched(t.Context(), "quick", func(context.Context, params) (result, error) {
+		return result{ops: 7}, nil
+	}, params{})
+	if err != nil || r.ops != 7 {
+		t.Fatalf("a quick run: %+v, %v", r, err)
 	}
 }

@@ -28,6 +28,8 @@ type rawConn struct {
 	r   *bufio.Reader
 	wmu sync.Mutex // the reading goroutine answers PINGs while another one may write
 	buf []byte     // payload of the last message read
+	// unwatch stops the closing of nc at the end of the run's ctx.
+	unwatch func() bool
 }
 
 // rawMsg is a message read by rawConn.readMsg. data borrows rawConn's buffer until the
@@ -50,6 +52,10 @@ func dialRaw(ctx context.Context, url string) (*rawConn, error) {
 		return nil, fmt.Errorf("floor dial: %w", err)
 	}
 	rc := &rawConn{nc: nc, r: bufio.NewReaderSize(nc, 64*1024)}
+	// The floor's reads and writes know no ctx: the end of the run's ctx closes the
+	// socket under them, so a floor that waits for an answer that never comes fails
+	// instead of hanging the bench.
+	rc.unwatch = context.AfterFunc(ctx, func() { _ = nc.Close() })
 	if line, err := rc.r.ReadSlice('\n'); err != nil || !bytes.HasPrefix(line, []byte("INFO ")) {
 		nc.Close()
 		return nil, fmt.Errorf("floor: no INFO from the server (%q, %v)", line, err)
@@ -65,7 +71,10 @@ func dialRaw(ctx context.Context, url string) (*rawConn, error) {
 	return rc, nil
 }
 
-func (rc *rawConn) close() { _ = rc.nc.Close() }
+func (rc *rawConn) close() {
+	rc.unwatch()
+	_ = rc.nc.Close()
+}
 
 // dialInbox is dialRaw plus a subscription to "P.*" for a fresh prefix P, which it
 // returns. Every floor request takes a reply subject of its own under P (see

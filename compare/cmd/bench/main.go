@@ -175,9 +175,7 @@ func runWorkload(ctx context.Context, cfg config, w workload, url string) (strin
 				continue // no floor for this workload
 			}
 			settle()
-			rctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-			r, err := fns[client](rctx, p)
-			cancel()
+			r, err := runWatched(ctx, client, fns[client], p)
 			if err != nil {
 				return "", fmt.Errorf("%s run %d: %w", client, round+1, err)
 			}
@@ -193,4 +191,42 @@ func runWorkload(ctx context.Context, cfg config, w workload, url string) (strin
 		}
 	}
 	return formatLine(w, results), nil
+}
+
+// runTimeout bounds one run; runGrace is how long a run may go on after its ctx ended
+// (a client's wait that ignores ctx, a close that never returns) before the bench
+// reports it as hung.
+var (
+	runTimeout = 5 * time.Minute
+	runGrace   = 30 * time.Second
+)
+
+// runWatched runs fn under a ctx of runTimeout. A run still going runGrace after its ctx
+// ended is reported with every goroutine's stack on stderr, and as an error, instead of
+// hanging the bench.
+func runWatched(ctx context.Context, client string, fn runFunc, p params) (result, error) {
+	rctx, cancel := context.WithTimeout(ctx, runTimeout)
+	defer cancel()
+	type outcome struct {
+		r   result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		r, err := fn(rctx, p)
+		done <- outcome{r, err}
+	}()
+	select {
+	case o := <-done:
+		return o.r, o.err
+	case <-rctx.Done():
+	}
+	select {
+	case o := <-done:
+		return o.r, o.err
+	case <-time.After(runGrace):
+		fmt.Fprintf(os.Stderr, "%s: the run is hung %v after its ctx ended (%v); goroutines:\n", client, runGrace, rctx.Err())
+		_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 2)
+		return result{}, fmt.Errorf("%s: hung after its ctx ended: %w", client, rctx.Err())
+	}
 }
