@@ -3,6 +3,7 @@ package conn
 import (
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/natsactor/natsactor/proto"
 )
@@ -71,13 +72,24 @@ func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
 	}
 	m := newMsg(data)
 	m.conn, m.Sub = c, s
-	if string(subject) == s.subject {
+	switch {
+	case string(subject) == s.subject:
 		m.Subject = s.subject
-	} else {
+		if len(reply) > 0 {
+			m.Reply = string(reply)
+		}
+	case len(reply) > 0:
+		// A subject other than the subscription's (a wildcard's, or a JetStream
+		// consumer's, whose messages keep their stream subject) and a reply (its ack
+		// subject): one allocation for both strings.
+		var b strings.Builder
+		b.Grow(len(subject) + len(reply))
+		b.Write(subject)
+		b.Write(reply)
+		both := b.String()
+		m.Subject, m.Reply = both[:len(subject)], both[len(subject):]
+	default:
 		m.Subject = string(subject)
-	}
-	if len(reply) > 0 {
-		m.Reply = string(reply)
 	}
 	if len(hdr) > 0 {
 		code, desc, h, err := proto.ParseHeader(hdr)
