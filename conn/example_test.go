@@ -87,3 +87,37 @@ func ExampleConn_RequestMany() {
 	fmt.Println(n, "answers")
 	// Output: 3 answers
 }
+
+// An actor that owns its subscription: it waits on Ready among its other events, takes
+// everything queued at once, and handles the batch without another goroutine between
+// the connection's reader and itself.
+func ExampleWithOwner() {
+	url, stop := exampleServer()
+	defer stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _ := conn.Connect(ctx, url)
+	defer c.Close()
+
+	sub, _ := c.Subscribe("ticks", conn.WithOwner())
+	defer sub.Unsubscribe()
+	c.Flush(ctx)
+	for i := range 3 {
+		c.Publish("ticks", []byte(fmt.Sprint(i)))
+	}
+	var batch []*conn.Msg
+	for got := 0; got < 3; {
+		select {
+		case <-sub.Ready():
+			batch, _ = sub.Take(batch[:0])
+			for _, m := range batch {
+				fmt.Print(string(m.Data), " ")
+				got++
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+	fmt.Println()
+	// Output: 0 1 2
+}
