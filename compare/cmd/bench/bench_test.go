@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,5 +111,30 @@ func TestRunWatched(t *testing.T) {
 	}, params{})
 	if err != nil || r.ops != 7 {
 		t.Fatalf("a quick run: %+v, %v", r, err)
+	}
+}
+
+// The floor consume's watchdog pulls again while nothing arrives, then closes the
+// connection so that the blocked read fails.
+func TestFloorWatchdog(t *testing.T) {
+	oldTick, oldTicks := floorIdleTick, floorIdleTicks
+	floorIdleTick, floorIdleTicks = 20*time.Millisecond, 4
+	defer func() { floorIdleTick, floorIdleTicks = oldTick, oldTicks }()
+	client, server := net.Pipe()
+	defer server.Close()
+	rc := &rawConn{nc: client, unwatch: func() bool { return true }}
+	var progress atomic.Int64
+	stop := floorWatchdog(t.Context(), rc, []byte("PULL\r\n"), &progress, 10)
+	defer stop()
+	r := bufio.NewReader(server)
+	for i := range floorIdleTicks - 1 {
+		line, err := r.ReadString('\n')
+		if err != nil || line != "PULL\r\n" {
+			t.Fatalf("idle tick %d: read %q, %v; want a pull", i+1, line, err)
+		}
+	}
+	// Then it gives up: the connection closes under the reader.
+	if _, err := r.ReadString('\n'); err == nil {
+		t.Fatal("the watchdog did not close the connection")
 	}
 }

@@ -7,8 +7,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"strconv"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
@@ -183,9 +186,16 @@ func floorJSConsume(ctx context.Context, p params, ack bool) (result, error) {
 	const batch = 500
 	pull := pubFrameSeq(nil, "$JS.API.CONSUMER.MSG.NEXT."+s.name+".bench", inbox, 0,
 		[]byte(`{"batch":`+strconv.Itoa(batch)+`,"expires":30000000000}`))
+	// A floor consume once stopped receiving mid-run (the clients never did in the same
+	// loops; they re-pull after missed heartbeats): the watchdog re-pulls after an idle
+	// second, as they would, and fails the run with its counts after idle 15 s.
+	var progress atomic.Int64
+	stopWatch := floorWatchdog(ctx, rc, pull, &progress, p.N)
+	defer stopWatch()
 	r, err := timedRate(p.N, func() error {
 		var out []byte
 		outstanding, got := 0, 0
+		defer func() { progress.Store(int64(got)) }()
 		for got < p.N {
 			if outstanding <= batch/2 {
 				out = append(out, pull...)
@@ -206,6 +216,9 @@ func floorJSConsume(ctx context.Context, p params, ack bool) (result, error) {
 			}
 			got++
 			outstanding--
+			if got&1023 == 0 {
+				progress.Store(int64(got))
+			}
 			if ack {
 				out = pubFrame(out, msg.reply, "", nil)
 			}
@@ -217,6 +230,7 @@ func floorJSConsume(ctx context.Context, p params, ack bool) (result, error) {
 		}
 		return rc.sync()
 	})
+	stopWatch()
 	if err != nil {
 		return result{}, err
 	}
@@ -303,4 +317,47 @@ func floorKVGet(ctx context.Context, p params) (result, error) {
 		}
 		return nil
 	})
+}
+
+// floorIdleTick and floorIdleTicks pace floorWatchdog (variables for its test).
+var (
+	floorIdleTick  = time.Second
+	floorIdleTicks = 15
+)
+
+// floorWatchdog watches a floor consume's progress (messages received, updated every
+// 1,024): after a second without progress it sends pull again and says so on stderr,
+// after 15 s it closes rc, so that the blocked read fails and the run reports the counts
+// instead of waiting for its ctx. The returned func stops it.
+func floorWatchdog(ctx context.Context, rc *rawConn, pull []byte, progress *atomic.Int64, n int) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(floorIdleTick)
+		defer t.Stop()
+		last, idle := progress.Load(), 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			now := progress.Load()
+			if now != last {
+				last, idle = now, 0
+				continue
+			}
+			idle++
+			if idle == floorIdleTicks {
+				fmt.Fprintf(os.Stderr, "floor consume: no progress for %v at %d of %d messages; closing\n", floorIdleTick*time.Duration(idle), now, n)
+				rc.close()
+				return
+			}
+			fmt.Fprintf(os.Stderr, "floor consume: no progress for %v at %d of %d messages; pulling again\n", floorIdleTick*time.Duration(idle), now, n)
+			_ = rc.write(pull)
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
 }
