@@ -26,6 +26,7 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 			for i := range keys {
 				put(t, b, fmt.Sprint("k", i), "v")
 			}
+			base := e.c.Stats().InMsgs
 			w, err := b.WatchAll(ctxT(t, 10*time.Second))
 			if err != nil {
 				t.Fatal(err)
@@ -33,6 +34,10 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 			defer w.Stop()
 			// The watcher holds more than C() buffers before anyone receives.
 			waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
+			// And every value has reached the connection (after the answer to the
+			// consumer's creation): a Drain hands over what was received, and under load
+			// the server may still be sending when C() is full.
+			waitFor(t, 10*time.Second, "every value read", func() bool { return e.c.Stats().InMsgs >= base+1+keys })
 			// A Drain delivers every value and the end-of-initial-values marker.
 			natstest.LifecycleFromReceiver(t, w.C(), call, w.Stop, w.Drain, func() { e.c.Close() }, keys+1)
 		})

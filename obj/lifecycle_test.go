@@ -28,12 +28,17 @@ func TestWatcherLifecycleFromReceiver(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			base := e.c.Stats().InMsgs
 			w, err := st.Watch(ctxT(t, 10*time.Second))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer w.Stop()
 			waitFor(t, 10*time.Second, "C() full", func() bool { return len(w.C()) == cap(w.C()) })
+			// And every record has reached the connection (after the answers to the
+			// consumer's creation and its info): a Drain hands over what was received,
+			// and under load the server may still be sending when C() is full.
+			waitFor(t, 10*time.Second, "every record read", func() bool { return e.c.Stats().InMsgs >= base+2+objects })
 			// A Drain delivers every value and the end-of-initial-values marker.
 			natstest.LifecycleFromReceiver(t, w.C(), call, w.Stop, w.Drain, func() { e.c.Close() }, objects+1)
 		})
