@@ -57,15 +57,15 @@ func dialRaw(ctx context.Context, url string) (*rawConn, error) {
 	// instead of hanging the bench.
 	rc.unwatch = context.AfterFunc(ctx, func() { _ = nc.Close() })
 	if line, err := rc.r.ReadSlice('\n'); err != nil || !bytes.HasPrefix(line, []byte("INFO ")) {
-		nc.Close()
+		rc.close()
 		return nil, fmt.Errorf("floor: no INFO from the server (%q, %v)", line, err)
 	}
 	if err := rc.write([]byte(`CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true,"protocol":1,"name":"bench-floor"}` + "\r\n")); err != nil {
-		nc.Close()
+		rc.close()
 		return nil, err
 	}
 	if err := rc.sync(); err != nil {
-		nc.Close()
+		rc.close()
 		return nil, err
 	}
 	return rc, nil
@@ -205,13 +205,10 @@ func pubFrame(dst []byte, subject, reply string, data []byte) []byte {
 		dst = append(dst, reply...)
 		dst = append(dst, ' ')
 	}
-	dst = strconv.AppendInt(dst, int64(len(data)), 10)
-	dst = append(dst, "\r\n"...)
-	dst = append(dst, data...)
-	return append(dst, "\r\n"...)
+	return pubPayload(dst, data)
 }
 
-// pubFrameSeq is pubFrame with the reply subject inbox.seq.
+// pubFrameSeq is pubFrame with the reply subject inbox.seq, built in place.
 func pubFrameSeq(dst []byte, subject, inbox string, seq int, data []byte) []byte {
 	dst = append(dst, "PUB "...)
 	dst = append(dst, subject...)
@@ -220,6 +217,11 @@ func pubFrameSeq(dst []byte, subject, inbox string, seq int, data []byte) []byte
 	dst = append(dst, '.')
 	dst = strconv.AppendInt(dst, int64(seq), 10)
 	dst = append(dst, ' ')
+	return pubPayload(dst, data)
+}
+
+// pubPayload ends a PUB frame: the size, the control line's end and data.
+func pubPayload(dst, data []byte) []byte {
 	dst = strconv.AppendInt(dst, int64(len(data)), 10)
 	dst = append(dst, "\r\n"...)
 	dst = append(dst, data...)

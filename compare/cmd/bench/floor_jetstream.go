@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -191,7 +190,6 @@ func floorJSConsume(ctx context.Context, p params, ack bool) (result, error) {
 	// second, as they would, and fails the run with its counts after idle 15 s.
 	var progress atomic.Int64
 	stopWatch := floorWatchdog(ctx, rc, pull, &progress, p.N)
-	defer stopWatch()
 	r, err := timedRate(p.N, func() error {
 		var out []byte
 		outstanding, got := 0, 0
@@ -328,7 +326,7 @@ var (
 // floorWatchdog watches a floor consume's progress (messages received, updated every
 // 1,024): after a second without progress it sends pull again and says so on stderr,
 // after 15 s it closes rc, so that the blocked read fails and the run reports the counts
-// instead of waiting for its ctx. The returned func stops it.
+// instead of waiting for its ctx. The returned func stops it; call it once.
 func floorWatchdog(ctx context.Context, rc *rawConn, pull []byte, progress *atomic.Int64, n int) (stop func()) {
 	done := make(chan struct{})
 	go func() {
@@ -358,6 +356,5 @@ func floorWatchdog(ctx context.Context, rc *rawConn, pull []byte, progress *atom
 			_ = rc.write(pull)
 		}
 	}()
-	var once sync.Once
-	return func() { once.Do(func() { close(done) }) }
+	return func() { close(done) }
 }
