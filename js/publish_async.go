@@ -57,7 +57,7 @@ func (f *PubAckFuture) Err() <-chan error {
 	defer f.mu.Unlock()
 	if f.errc == nil {
 		if f.resolved && f.err == nil {
-			return never
+			return neverErr
 		}
 		f.errc = make(chan error, 1)
 		if f.resolved {
@@ -67,10 +67,10 @@ func (f *PubAckFuture) Err() <-chan error {
 	return f.errc
 }
 
-// never and neverAck are the channels of the outcome a resolved future did not have:
+// neverErr and neverAck are the channels of the outcome a resolved future did not have:
 // nothing sends on them.
 var (
-	never    = make(chan error)
+	neverErr = make(chan error)
 	neverAck = make(chan *PubAck)
 )
 
