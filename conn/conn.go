@@ -168,7 +168,9 @@ func (c *Conn) publish(subject, reply string, hdr Header, data []byte, now bool)
 		if err := c.w.checkSubject(subject); err != nil {
 			return err
 		}
-		if now {
+		if c.w.direct(size) {
+			c.w.endDirect(proto.AppendPubHead(b, subject, reply, size), data, size)
+		} else if now {
 			c.w.endMsgNow(proto.AppendPub(b, subject, reply, data), size)
 		} else {
 			c.w.endMsg(proto.AppendPub(b, subject, reply, data), size)
@@ -200,7 +202,9 @@ func (c *Conn) publish(subject, reply string, hdr Header, data []byte, now bool)
 	if err := c.w.checkSubject(subject); err != nil {
 		return err
 	}
-	if now {
+	if c.w.direct(size) {
+		c.w.endDirect(proto.AppendHPubHead(b, subject, reply, hb, len(data)), data, size)
+	} else if now {
 		c.w.endMsgNow(proto.AppendHPub(b, subject, reply, hb, data), size)
 	} else {
 		c.w.endMsg(proto.AppendHPub(b, subject, reply, hb, data), size)

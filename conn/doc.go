@@ -6,7 +6,10 @@
 // feeds the bytes to the allocation-free parser in package proto and queues each message
 // straight into its subscription, never waiting on user code. The writer owns the write
 // side: Publish appends a whole encoded frame to its buffer and returns, and the writer
-// sends many frames in one write. The connection actor owns the server pool, the PING
+// sends many frames in one write. A payload of 32 KiB or more on an idle connection is
+// the exception: Publish writes it itself, from the caller's buffer, behind whatever was
+// queued, in one writev, since copying it would cost more than the frame it saves from
+// waiting. The connection actor owns the server pool, the PING
 // timer, Flush waiters and the reconnect loop. Each Subscription is an actor too: it holds
 // a bounded queue of pending messages and hands them, in order, to its channel C() or to
 // its handler, on a goroutine of its own.

@@ -131,6 +131,42 @@ func (w *writer) endMsgNow(buf []byte, payload int) {
 	w.write(batch, nc, epoch)
 }
 
+// directMin is the payload size from which a publish may skip the copy into the buffer
+// (see direct): below it the copy costs less than the hand-off it saves.
+const directMin = 32 << 10
+
+// frameEnd ends a PUB or HPUB frame after its payload.
+var frameEnd = []byte("\r\n")
+
+// direct reports, with mu held (after begin), whether a publish of a payload of size
+// bytes may be written by its caller from where the payload is (endDirect): it is
+// large, the writer is connected and idle, and the socket takes several buffers in one
+// call (writev), so the frame still leaves in one write with what was queued before it.
+func (w *writer) direct(size int) bool {
+	if size < directMin || w.writing || w.nc == nil {
+		return false
+	}
+	switch w.nc.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		return true
+	}
+	return false
+}
+
+// endDirect is endMsg for a frame whose head (everything before the payload) the caller
+// appended to buf, after direct said yes: the caller writes what was queued, the head,
+// data and the frame's end itself, in one call, and data is never copied unless the
+// write fails (then the whole frame is buffered for the next connection, as any other).
+// It returns once the write is done, so data may be reused then.
+func (w *writer) endDirect(buf, data []byte, payload int) {
+	w.outMsgs++
+	w.outBytes += uint64(payload)
+	w.buf = buf
+	batch, nc, epoch := w.takeLocked()
+	w.mu.Unlock()
+	w.writeFrom(batch, data, nc, epoch)
+}
+
 // counts returns the messages and bytes queued so far and the bytes not yet written.
 func (w *writer) counts() (msgs, bytes uint64, buffered int) {
 	w.mu.Lock()
@@ -237,12 +273,27 @@ func (w *writer) takeLocked() (batch []byte, nc net.Conn, epoch uint64) {
 // be re-sent on the next connection, and the connection actor hears of it. It reports
 // whether the write succeeded.
 func (w *writer) write(batch []byte, nc net.Conn, epoch uint64) bool {
+	return w.writeFrom(batch, nil, nc, epoch)
+}
+
+// writeFrom is write for a batch whose last frame's payload, when data is not nil, is
+// data and frameEnd, sent from where they are (endDirect).
+func (w *writer) writeFrom(batch, data []byte, nc net.Conn, epoch uint64) bool {
 	w.cond.Broadcast() // publishers waiting for room
 	_ = nc.SetWriteDeadline(time.Now().Add(w.deadline))
-	_, err := nc.Write(batch)
+	var err error
+	if data == nil {
+		_, err = nc.Write(batch)
+	} else {
+		bufs := net.Buffers{batch, data, frameEnd}
+		_, err = bufs.WriteTo(nc)
+	}
 	w.mu.Lock()
 	w.writing = false
 	if err != nil {
+		if data != nil {
+			batch = append(append(batch, data...), frameEnd...)
+		}
 		w.buf = append(batch, w.buf...)
 		if w.epoch == epoch {
 			w.nc = nil

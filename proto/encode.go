@@ -24,11 +24,18 @@ const maxUintLen = 20
 // else.
 func AppendPub(dst []byte, subject, reply string, data []byte) []byte {
 	dst = slices.Grow(dst, len("PUB   \r\n\r\n")+len(subject)+len(reply)+maxUintLen+len(data))
+	dst = AppendPubHead(dst, subject, reply, len(data))
+	dst = append(dst, data...)
+	return append(dst, "\r\n"...)
+}
+
+// AppendPubHead appends the part of a PUB frame that comes before its size
+// bytes of data, "PUB <subject> [reply] <size>\r\n", for a writer that sends
+// the data from where it is, and "\r\n" after it, instead of copying it.
+func AppendPubHead(dst []byte, subject, reply string, size int) []byte {
 	dst = append(dst, "PUB "...)
 	dst = appendNames(dst, subject, reply)
-	dst = appendUint(dst, uint64(len(data)))
-	dst = append(dst, "\r\n"...)
-	dst = append(dst, data...)
+	dst = appendUint(dst, uint64(size))
 	return append(dst, "\r\n"...)
 }
 
@@ -41,15 +48,21 @@ func AppendPub(dst []byte, subject, reply string, data []byte) []byte {
 // and allocates nothing else.
 func AppendHPub(dst []byte, subject, reply string, hdr, data []byte) []byte {
 	dst = slices.Grow(dst, len("HPUB    \r\n\r\n")+len(subject)+len(reply)+2*maxUintLen+len(hdr)+len(data))
+	dst = AppendHPubHead(dst, subject, reply, hdr, len(data))
+	dst = append(dst, data...)
+	return append(dst, "\r\n"...)
+}
+
+// AppendHPubHead is AppendPubHead for an HPUB frame: it appends everything
+// before the size bytes of data, the header block hdr included.
+func AppendHPubHead(dst []byte, subject, reply string, hdr []byte, size int) []byte {
 	dst = append(dst, "HPUB "...)
 	dst = appendNames(dst, subject, reply)
 	dst = appendUint(dst, uint64(len(hdr)))
 	dst = append(dst, ' ')
-	dst = appendUint(dst, uint64(len(hdr)+len(data)))
+	dst = appendUint(dst, uint64(len(hdr)+size))
 	dst = append(dst, "\r\n"...)
-	dst = append(dst, hdr...)
-	dst = append(dst, data...)
-	return append(dst, "\r\n"...)
+	return append(dst, hdr...)
 }
 
 // AppendSub appends a SUB frame to dst and returns the extended buffer:

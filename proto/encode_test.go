@@ -20,6 +20,8 @@ func TestEncoders(t *testing.T) {
 		{"pub appends", AppendPub([]byte("PING\r\n"), "a", "", []byte("x")), "PING\r\nPUB a 1\r\nx\r\n"},
 		{"hpub", AppendHPub(nil, "foo", "", []byte(hdr503), []byte("hi")), "HPUB foo 16 18\r\n" + hdr503 + "hi\r\n"},
 		{"hpub reply", AppendHPub(nil, "foo", "bar", []byte(hdrKV), nil), "HPUB foo bar 24 24\r\n" + hdrKV + "\r\n"},
+		{"pub head", AppendPubHead([]byte("PING\r\n"), "foo", "r", 123456), "PING\r\nPUB foo r 123456\r\n"},
+		{"hpub head", AppendHPubHead(nil, "foo", "", []byte(hdr503), 2), "HPUB foo 16 18\r\n" + hdr503},
 		{"sub", AppendSub(nil, "foo.*", "", 1), "SUB foo.* 1\r\n"},
 		{"sub queue", AppendSub(nil, "foo.>", "workers", 18446744073709551615), "SUB foo.> workers 18446744073709551615\r\n"},
 		{"unsub", AppendUnsub(nil, 7, 0), "UNSUB 7\r\n"},
