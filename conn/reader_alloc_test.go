@@ -42,3 +42,20 @@ func TestReaderMsgAllocs(t *testing.T) {
 		}
 	}
 }
+
+// newMsg copies the payload, whatever its size, into memory capped at its length, so
+// neither the read buffer's reuse nor the user's appends reach another message.
+func TestNewMsgCopiesAndCaps(t *testing.T) {
+	for _, n := range []int{0, 1, 32, 33, 128, 129, 1024, 1025, 128 << 10} {
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i*7 + n)
+		}
+		want := string(data)
+		m := newMsg(data)
+		clear(data) // the read buffer is reused
+		if string(m.Data) != want || len(m.Data) != n || cap(m.Data) != n {
+			t.Errorf("%d bytes: got %d bytes (cap %d), equal=%v", n, len(m.Data), cap(m.Data), string(m.Data) == want)
+		}
+	}
+}
