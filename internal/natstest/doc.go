@@ -12,6 +12,9 @@
 //	...
 //	s.Restart(t) // same port, same JetStream store
 //
+// A Proxy (StartProxy) relays clients to a server and can make chosen publishes vanish
+// on the way, for tests of what a client does when a request it sent is never answered.
+//
 // TLS material (NewCA), nkeys (NewNKeyUser) and operator-mode credentials
 // (NewOperator, StartOperator) are generated at test time; no key is checked in.
 //
