@@ -32,6 +32,9 @@ func formatLine(w workload, res map[string][]result) string {
 	ca, cg := medianOf(a, cpuPerOp), medianOf(g, cpuPerOp)
 	fmt.Fprintf(&b, " cpu_ns_per_op_natsactor=%s cpu_ns_per_op_natsgo=%s cpu_vs_natsgo=%s",
 		num(ca), num(cg), frac(ca, cg))
+	if sa, sg := medianOf(a, srvCPUPerOp), medianOf(g, srvCPUPerOp); sa > 0 || sg > 0 {
+		fmt.Fprintf(&b, " srv_cpu_ns_per_op_natsactor=%s srv_cpu_ns_per_op_natsgo=%s", num(sa), num(sg))
+	}
 	if strings.HasPrefix(w.name, "pubsub") || hasDrops(a) || hasDrops(g) {
 		fmt.Fprintf(&b, " dropped_natsactor=%d dropped_natsgo=%d", totalDropped(a), totalDropped(g))
 	}
@@ -68,6 +71,14 @@ func cpuPerOp(r result) float64 {
 		return math.NaN()
 	}
 	return float64(r.cpu.Nanoseconds()) / float64(r.ops)
+}
+
+// srvCPUPerOp is the server's CPU time during a run per operation, in ns.
+func srvCPUPerOp(r result) float64 {
+	if r.ops == 0 {
+		return math.NaN()
+	}
+	return float64(r.srvCPU.Nanoseconds()) / float64(r.ops)
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }

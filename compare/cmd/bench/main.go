@@ -146,6 +146,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 				return fmt.Errorf("%s: %w", w.name, err)
 			}
 		}
+		serverPID.Store(int64(srv.cmd.Process.Pid))
 		line, err := runWorkload(ctx, cfg, w, srv.url)
 		srv.stop()
 		if err != nil {
@@ -180,8 +181,8 @@ func runWorkload(ctx context.Context, cfg config, w workload, url string) (strin
 				return "", fmt.Errorf("%s run %d: %w", client, round+1, err)
 			}
 			if cfg.verbose {
-				fmt.Fprintf(os.Stderr, "  %s %s run %d: %s %s, cpu %s ns/op, dropped %d, heap %s MiB",
-					w.name, client, round+1, num(r.value), w.unit, num(cpuPerOp(r)), r.dropped, num(mib(r.heap)))
+				fmt.Fprintf(os.Stderr, "  %s %s run %d: %s %s, cpu %s ns/op, server cpu %s ns/op, dropped %d, heap %s MiB",
+					w.name, client, round+1, num(r.value), w.unit, num(cpuPerOp(r)), num(srvCPUPerOp(r)), r.dropped, num(mib(r.heap)))
 				for _, e := range r.extra {
 					fmt.Fprintf(os.Stderr, ", %s %s", e.name, num(e.value))
 				}

@@ -7,6 +7,7 @@ import (
 	"runtime/metrics"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,6 +54,7 @@ type result struct {
 	value   float64       // the primary figure, in the workload's unit
 	ops     int           // operations done, for CPU per operation
 	cpu     time.Duration // process CPU time during the measured part
+	srvCPU  time.Duration // the server process's CPU time during it (in 10 ms steps; 0 off Linux)
 	dropped uint64        // messages that never arrived (pub/sub workloads)
 	heap    uint64        // peak live heap during the measured part, bytes
 	extra   []measure     // secondary figures such as the p99 latency
@@ -110,10 +112,15 @@ const (
 	reqWarmup = 200
 )
 
+// serverPID is the process id of the server of the workload being run (one at a time),
+// whose CPU time the meter reads too.
+var serverPID atomic.Int64
+
 // meter measures the wall time, process CPU time and peak heap of a run's timed part.
 type meter struct {
 	start    time.Time
 	cpuStart time.Duration
+	srvStart time.Duration
 	stopHeap chan struct{}
 	heapDone sync.WaitGroup
 	peak     uint64
@@ -124,6 +131,7 @@ func startMeter() *meter {
 	m := &meter{stopHeap: make(chan struct{})}
 	m.heapDone.Go(m.sampleHeap)
 	m.cpuStart = processCPU()
+	m.srvStart = processCPUOf(int(serverPID.Load()))
 	m.start = time.Now()
 	return m
 }
@@ -133,6 +141,7 @@ func startMeter() *meter {
 func (m *meter) stop(r *result) time.Duration {
 	wall := time.Since(m.start)
 	r.cpu = processCPU() - m.cpuStart
+	r.srvCPU = processCPUOf(int(serverPID.Load())) - m.srvStart
 	close(m.stopHeap)
 	m.heapDone.Wait()
 	r.heap = m.peak
