@@ -65,13 +65,44 @@ func NewQueue[T any](maxItems, maxBytes int) *Queue[T] {
 // limit never fits). A Push that makes the queue non-empty leaves a wake-up pending on
 // Ready; later ones do not need to, since the consumer pops until the queue is empty.
 func (q *Queue[T]) Push(v T, size int) bool {
+	ok, first := q.push(v, size, true)
+	if first && q.notify != nil {
+		q.notify()
+	}
+	return ok
+}
+
+// PushQuiet is Push for a producer that queues several items in a row and wakes the
+// consumer once, after the last: it leaves no wake-up, and wake reports that this push
+// made the queue non-empty, so the producer must call Wake when it is done (until then
+// the consumer may sleep through the item). The socket reader does this for each chunk
+// it reads, so that a consumer takes the chunk's messages in one batch instead of
+// waking at the first and racing the reader for the rest.
+func (q *Queue[T]) PushQuiet(v T, size int) (ok, wake bool) {
+	return q.push(v, size, false)
+}
+
+// Wake leaves a wake-up pending on Ready (and calls the SetNotify function), as a Push
+// that made the queue non-empty does; for producers using PushQuiet.
+func (q *Queue[T]) Wake() {
+	q.mu.Lock()
+	q.wake()
+	q.mu.Unlock()
+	if q.notify != nil {
+		q.notify()
+	}
+}
+
+// push appends v; first reports that the queue was empty, and then, when wake is set,
+// a wake-up is left pending (the notify function is the caller's to call, outside mu).
+func (q *Queue[T]) push(v T, size int, wake bool) (ok, first bool) {
 	size = max(size, 0)
 	q.mu.Lock()
 	if q.closed ||
 		(q.maxItems > 0 && q.items >= q.maxItems) ||
 		(q.maxBytes > 0 && size > q.maxBytes-q.bytes) {
 		q.mu.Unlock()
-		return false
+		return false, false
 	}
 	if q.items == len(q.ring) {
 		q.grow()
@@ -79,17 +110,14 @@ func (q *Queue[T]) Push(v T, size int) bool {
 	q.ring[(q.head+q.items)&(len(q.ring)-1)] = queueItem[T]{v: v, size: size}
 	q.items++
 	q.bytes += size
-	first := q.items == 1
-	if first {
+	first = q.items == 1
+	if first && wake {
 		// Only the push that makes the queue non-empty needs to wake the consumer: it pops
 		// until the queue is empty before it waits on Ready again.
 		q.wake()
 	}
 	q.mu.Unlock()
-	if first && q.notify != nil {
-		q.notify()
-	}
-	return true
+	return true, first
 }
 
 // Pop removes and returns the oldest item and its size; ok is false when the queue is

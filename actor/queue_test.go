@@ -282,15 +282,56 @@ func TestQueueReadyAfterDrain(t *testing.T) {
 	}
 }
 
+// PushQuiet queues without a wake-up and says when one is owed; Wake pays it, through
+// Ready and the notify function both.
+func TestQueuePushQuiet(t *testing.T) {
+	q := NewQueue[int](3, 0)
+	notified := 0
+	q.SetNotify(func() { notified++ })
+	pending := func() bool {
+		select {
+		case <-q.Ready():
+			return true
+		default:
+			return false
+		}
+	}
+	var wakes []bool
+	for i := range 3 {
+		ok, wake := q.PushQuiet(i, 1)
+		if !ok {
+			t.Fatalf("PushQuiet(%d) refused", i)
+		}
+		wakes = append(wakes, wake)
+	}
+	if diff := cmp.Diff([]bool{true, false, false}, wakes); diff != "" {
+		t.Fatalf("wake owed (-want +got):\n%s", diff)
+	}
+	if ok, wake := q.PushQuiet(3, 1); ok || wake {
+		t.Fatalf("PushQuiet over the item limit = %v, %v", ok, wake)
+	}
+	if pending() || notified != 0 {
+		t.Fatalf("PushQuiet woke the consumer (pending=%v, notified %d)", pending(), notified)
+	}
+	q.Wake()
+	if !pending() || notified != 1 {
+		t.Fatalf("after Wake: pending=%v, notified %d", pending(), notified)
+	}
+	if diff := cmp.Diff([]int{0, 1, 2}, popAll(q)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	// Empty again: the next quiet push owes a wake-up again.
+	if _, wake := q.PushQuiet(4, 1); !wake {
+		t.Fatal("no wake-up owed for a push into the emptied queue")
+	}
+}
+
 // The consumer waits only on Ready; a lost wake-up leaves it blocked with the producers
 // gone, which synctest reports as a deadlock instead of hanging.
 func TestQueueReadyStress(t *testing.T) {
-	for _, batch := range []bool{false, true} {
-		name := "Pop"
-		if batch {
-			name = "PopBatch"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, mode := range []string{"Pop", "PopBatch", "PushQuiet"} {
+		batch, quiet := mode != "Pop", mode == "PushQuiet"
+		t.Run(mode, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const producers, perProducer = 4, 20000
 				type item struct{ p, seq int }
@@ -298,8 +339,24 @@ func TestQueueReadyStress(t *testing.T) {
 				var wg sync.WaitGroup
 				for p := range producers {
 					wg.Go(func() {
+						wake := false
 						for seq := range perProducer {
-							if !q.Push(item{p, seq}, 1) {
+							var ok bool
+							if quiet {
+								// Chunks of 7, one Wake after each, as the reader does per read.
+								var w bool
+								ok, w = q.PushQuiet(item{p, seq}, 1)
+								wake = wake || w
+								if seq%7 == 6 || seq == perProducer-1 {
+									if wake {
+										q.Wake()
+									}
+									wake = false
+								}
+							} else {
+								ok = q.Push(item{p, seq}, 1)
+							}
+							if !ok {
 								t.Errorf("Push(%d, %d) = false", p, seq)
 								return
 							}

@@ -16,6 +16,9 @@ type reader struct {
 	c     *Conn
 	epoch uint64
 	stop  <-chan struct{} // closed by the connection actor when it drops this link
+	// woken lists the subscriptions to wake once the chunk being parsed is done: each
+	// consumer then takes all of the chunk's messages in one batch (see wakeAll).
+	woken []*Subscription
 }
 
 const (
@@ -28,7 +31,9 @@ func (c *Conn) readLoop(nc net.Conn, leftover []byte, epoch uint64, stop <-chan 
 	r := &reader{c: c, epoch: epoch, stop: stop}
 	p := proto.NewParser(r)
 	if len(leftover) > 0 {
-		if err := p.Parse(leftover); err != nil {
+		err := p.Parse(leftover)
+		r.wakeAll()
+		if err != nil {
 			r.toActor(linkDown{epoch: epoch, err: fmt.Errorf("%w: %w", ErrProtocol, err)})
 			return
 		}
@@ -38,7 +43,9 @@ func (c *Conn) readLoop(nc net.Conn, leftover []byte, epoch uint64, stop <-chan 
 		n, err := nc.Read(buf)
 		if n > 0 {
 			c.inbound.Add(1)
-			if perr := p.Parse(buf[:n]); perr != nil {
+			perr := p.Parse(buf[:n])
+			r.wakeAll()
+			if perr != nil {
 				r.toActor(linkDown{epoch: epoch, err: fmt.Errorf("%w: %w", ErrProtocol, perr)})
 				return
 			}
@@ -51,6 +58,19 @@ func (c *Conn) readLoop(nc net.Conn, leftover []byte, epoch uint64, stop <-chan 
 			return
 		}
 	}
+}
+
+// wakeAll wakes the consumers of the subscriptions that received messages in the chunk
+// just parsed. Waking each at its first message instead made it take that one alone
+// and race the reader for the next: a pull consumer then acknowledged in small
+// groups, and the server, answering each group with a write of its own, spent about a
+// quarter more CPU per message than for acks that come a chunk at a time.
+func (r *reader) wakeAll() {
+	for _, s := range r.woken {
+		s.q.Wake()
+	}
+	clear(r.woken)
+	r.woken = r.woken[:0]
 }
 
 // toActor hands an event to the connection actor unless it already dropped this link.
@@ -98,7 +118,9 @@ func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
 		}
 		m.statusCode, m.statusDesc, m.Header = code, desc, Header(h)
 	}
-	s.enqueue(m)
+	if s.enqueue(m) {
+		r.woken = append(r.woken, s)
+	}
 }
 
 // Info implements proto.Handler.

@@ -32,6 +32,7 @@ func TestReaderMsgAllocs(t *testing.T) {
 		subject, reply := []byte(tc.subject), []byte(tc.reply)
 		got := testing.AllocsPerRun(1000, func() {
 			r.Msg(subject, reply, 1, nil, data)
+			r.wakeAll()
 			m, _, _ := s.q.Pop()
 			if m.Subject != tc.subject || m.Reply != tc.reply || string(m.Data) != string(data) {
 				t.Fatalf("%s: got %q %q %q", tc.name, m.Subject, m.Reply, m.Data)

@@ -255,11 +255,14 @@ func (s *Subscription) endInput() {
 func (s *Subscription) insideHandler() bool { return actor.InHandler() }
 
 // enqueue is called by the reader for each message; it never blocks.
-func (s *Subscription) enqueue(m *Msg) {
+//
+// The consumer is not woken: wake reports that m made the queue non-empty, and then the
+// reader calls s.q.Wake once it has parsed the chunk m came in (see reader.wakeAll).
+func (s *Subscription) enqueue(m *Msg) (wake bool) {
 	n := s.received.Add(1)
 	if max := s.max.Load(); max > 0 {
 		if n > max {
-			return
+			return false
 		}
 		if n == max {
 			defer func() {
@@ -271,16 +274,17 @@ func (s *Subscription) enqueue(m *Msg) {
 	if s.direct != nil {
 		s.delivered.Add(1)
 		s.direct(m)
-		return
+		return false
 	}
-	if s.q.Push(m, m.size()) {
-		return
+	if ok, wake := s.q.PushQuiet(m, m.size()); ok {
+		return wake
 	}
 	s.dropped.Add(1)
 	s.conn.stats.dropped.Add(1)
 	if !s.slow.Swap(true) {
 		s.conn.ev.post(Event{Kind: EventSlowConsumer, Sub: s, Err: fmt.Errorf("%w on %q", ErrSlowConsumer, s.subject)})
 	}
+	return false
 }
 
 // run is the subscription's goroutine.
