@@ -21,44 +21,22 @@ import (
 // reconnects instead of hanging.
 func TestWriteDeadlineOnStalledServer(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var conns sync.WaitGroup
-	release := make(chan struct{})
-	defer conns.Wait()
-	defer close(release)
-	go func() {
+	url := fakeServer(t, "stall", func(_ int, nc net.Conn, br *bufio.Reader, done <-chan struct{}) {
 		for {
-			nc, err := l.Accept()
+			line, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			conns.Add(1)
-			go func() {
-				defer conns.Done()
-				defer nc.Close()
-				fmt.Fprintf(nc, "INFO {\"server_id\":\"stall\",\"version\":\"2.15.0\",\"headers\":true,\"max_payload\":1048576}\r\n")
-				br := bufio.NewReader(nc)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if strings.HasPrefix(line, "PING") {
-						fmt.Fprint(nc, "PONG\r\n")
-						break
-					}
-				}
-				// Never read again; answer nothing; hold the socket open until the test ends.
-				<-release
-			}()
+			if strings.HasPrefix(line, "PING") {
+				fmt.Fprint(nc, "PONG\r\n")
+				break
+			}
 		}
-	}()
+		// Never read again; answer nothing; hold the socket open until the test ends.
+		<-done
+	})
 	ev := newEvents()
-	c := connect(t, "nats://"+l.Addr().String(), append(fastReconnect,
+	c := connect(t, url, append(fastReconnect,
 		conn.WithWriteDeadline(100*time.Millisecond), conn.WithEventHandler(ev.handler))...)
 	data := make([]byte, 64*1024)
 	start := time.Now()
