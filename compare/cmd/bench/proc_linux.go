@@ -27,7 +27,13 @@ func processCPUOf(pid int) time.Duration {
 	if err != nil {
 		return 0
 	}
-	// The command name, in parentheses, may hold spaces: count fields after its end.
+	return statCPU(b)
+}
+
+// statCPU returns utime + stime of a /proc/<pid>/stat line; 0 when it is malformed.
+func statCPU(b []byte) time.Duration {
+	// The command name, in parentheses, may hold spaces and parentheses: count fields
+	// after its last ')'.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
 		return 0
