@@ -69,39 +69,27 @@ func TestLameDuckMigration(t *testing.T) {
 // declare the link stale within interval × (max outstanding + 1) and reconnect.
 func TestStaleConnectionDetected(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	accepted := make(chan net.Conn, 4)
-	go func() {
+	accepted := make(chan struct{}, 1)
+	url := fakeServer(t, "fake", func(_ int, nc net.Conn, br *bufio.Reader, _ <-chan struct{}) {
+		select {
+		case accepted <- struct{}{}:
+		default: // a reconnection: only the first is waited for
+		}
+		answered := false
 		for {
-			nc, err := l.Accept()
+			line, err := br.ReadString('\n')
 			if err != nil {
 				return
 			}
-			accepted <- nc
-			go func() {
-				fmt.Fprintf(nc, "INFO {\"server_id\":\"fake\",\"version\":\"2.15.0\",\"headers\":true,\"max_payload\":1048576}\r\n")
-				br := bufio.NewReader(nc)
-				answered := false
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if strings.HasPrefix(line, "PING") && !answered {
-						answered = true // the handshake PING only
-						fmt.Fprint(nc, "PONG\r\n")
-					}
-				}
-			}()
+			if strings.HasPrefix(line, "PING") && !answered {
+				answered = true // the handshake PING only
+				fmt.Fprint(nc, "PONG\r\n")
+			}
 		}
-	}()
+	})
 	ev := newEvents()
 	const interval = 50 * time.Millisecond
-	c := connect(t, "nats://"+l.Addr().String(), append(fastReconnect,
+	c := connect(t, url, append(fastReconnect,
 		conn.WithPingInterval(interval), conn.WithMaxPingsOutstanding(2), conn.WithEventHandler(ev.handler))...)
 	<-accepted
 	start := time.Now()
