@@ -21,6 +21,7 @@ const clusterName = "natstest"
 // the cluster re-forms.
 type Cluster struct {
 	servers []*Server
+	relays  [][]*relay // relays[i][j] carries member i's routes to member j; nil unless Partitionable
 }
 
 // StartCluster starts n servers named n1..nN in the cluster "natstest", each with the
@@ -38,6 +39,10 @@ func StartCluster(t testing.TB, n int, opts ...Option) *Cluster {
 		t.Fatal(err)
 	}
 	c := &Cluster{}
+	if cfg.partitionable {
+		c.startPartitionable(t, n, cfg)
+		return c
+	}
 	// Servers start one after the other, each routed to those already up: the route
 	// ports are random, so a server can only name the ones before it. Gossip completes
 	// the mesh.
@@ -66,6 +71,31 @@ func StartCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	}
 	c.WaitReady(t)
 	return c
+}
+
+// startPartitionable starts the members of a Partitionable cluster: each names every
+// other member from the start, through the relay for that pair, and advertises no route
+// address of its own.
+func (c *Cluster) startPartitionable(t testing.TB, n int, cfg *config) {
+	for i := range n {
+		c.servers = append(c.servers, newServer(t, cfg, memberState{
+			name:           "n" + strconv.Itoa(i+1),
+			clusterName:    clusterName,
+			routeAdvertise: unreachableRoute,
+		}))
+	}
+	c.relays = startRelays(t, c.servers)
+	for i, s := range c.servers {
+		for j, r := range c.relays[i] {
+			if j != i {
+				s.st.routes = append(s.st.routes, r.url())
+			}
+		}
+	}
+	for _, s := range c.servers {
+		s.start(t)
+	}
+	c.WaitReady(t)
 }
 
 // clusterURL returns "nats://127.0.0.1:clusterport" of a cluster member.

@@ -15,6 +15,10 @@
 // A Proxy (StartProxy) relays clients to a server and can make chosen publishes vanish
 // on the way, for tests of what a client does when a request it sent is never answered.
 //
+// A cluster started with Partitionable routes its members through relays, so that
+// Cluster.Isolate can cut one member off from the others (its clients stay connected to
+// it) and Cluster.Heal can join it again.
+//
 // TLS material (NewCA), nkeys (NewNKeyUser) and operator-mode credentials
 // (NewOperator, StartOperator) are generated at test time; no key is checked in.
 //

@@ -37,6 +37,7 @@ type config struct {
 	maxPayload    int32
 	lameDuck      time.Duration
 	lameDuckGrace time.Duration
+	partitionable bool
 	operator      *Operator
 	configure     []func(*server.Options)
 	errs          []error
@@ -162,6 +163,9 @@ type memberState struct {
 	wsPort      int
 	clusterName string // set for cluster members only
 	routes      []string
+	// routeAdvertise, when set, is the route address the member tells the others
+	// (Partitionable).
+	routeAdvertise string
 }
 
 // options builds fresh server options for one start of a server.
@@ -207,6 +211,7 @@ func (c *config) options(st *memberState) *server.Options {
 		o.Cluster.Host = loopback
 		o.Cluster.Port = portOrRandom(st.clusterPort)
 		o.Routes = server.RoutesFromStr(strings.Join(st.routes, ","))
+		o.Cluster.Advertise = st.routeAdvertise
 	}
 	if c.operator != nil {
 		c.operator.configure(o)
