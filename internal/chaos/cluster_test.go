@@ -45,6 +45,24 @@ func TestChaosRestartAllAtOnce(t *testing.T) {
 	})
 }
 
+// TestChaosPartition cuts a member off from the other two (its routes close and cannot
+// form again; its clients stay connected to it) for 0.5–2 s, then heals the cluster,
+// every 1–3 s while the workload runs (see runChaos). The members take turns, so the
+// one the connection is on is among them (there JetStream calls fail or time out until
+// the heal), and so are the stream's and the consumers' leaders.
+func TestChaosPartition(t *testing.T) {
+	turn := 0
+	runChaos(t, func(t *testing.T, cl *natstest.Cluster, rng *rand.Rand) string {
+		i := turn % 3
+		turn++
+		cl.Isolate(t, i)
+		time.Sleep(500*time.Millisecond + time.Duration(rng.Int64N(int64(1500*time.Millisecond))))
+		cl.Heal(t)
+		cl.WaitReady(t)
+		return "isolated " + cl.Server(i).Name()
+	}, natstest.Partitionable())
+}
+
 // chaosDuration is how long the servers are restarted: 30 s, or 8 s with -short (still
 // several restarts).
 func chaosDuration() time.Duration {
@@ -61,11 +79,11 @@ func chaosDuration() time.Duration {
 // every acknowledged publish is in the stream, the pull consumer saw each at least once,
 // the ordered consumer saw the whole stream once and in order, and the watcher's view
 // equals the bucket.
-func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Rand) string) {
+func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Rand) string, opts ...natstest.Option) {
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
-	cl := natstest.StartCluster(t, 3, natstest.JetStream())
+	cl := natstest.StartCluster(t, 3, append([]natstest.Option{natstest.JetStream()}, opts...)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	c, err := conn.Connect(ctx, cl.URLs(), conn.WithName("chaos"), conn.WithReconnectWait(50*time.Millisecond))
