@@ -168,6 +168,11 @@ func TestChaosRequestReplyAcrossRestarts(t *testing.T) {
 			before := ok.Load()
 			cl.Restart(t, i)
 			eventually(t, 15*time.Second, fmt.Sprintf("traffic after restarting n%d (round %d)", i+1, round), func() bool {
+				select {
+				case err := <-done: // the requester stopped on an error: that is the failure
+					t.Fatalf("after restarting n%d (round %d): %v", i+1, round, err)
+				default:
+				}
 				return ok.Load() > before+10
 			})
 		}
