@@ -198,3 +198,50 @@ func TestIgnoreDiscoveredServers(t *testing.T) {
 		t.Fatalf("closed with %v", e.Err)
 	}
 }
+
+// A responder's server is cut off from the requester's and joined again, three times:
+// once the requester's server has dropped the responder's interest, requests fail at
+// once with ErrNoResponders, not by timing out; after each heal the responder's
+// subscription reaches the requester's server again and requests are answered.
+func TestRequestReplyAcrossPartition(t *testing.T) {
+	t.Parallel()
+	cl := natstest.StartCluster(t, 3, natstest.Partitionable())
+	responder := connect(t, cl.Server(0).URL(), conn.WithIgnoreDiscoveredServers())
+	requester := connect(t, cl.Server(2).URL(), conn.WithIgnoreDiscoveredServers())
+	ctx := testCtx(t, 60*time.Second)
+	if _, err := responder.Subscribe("part", conn.WithHandler(func(m *conn.Msg) { m.Respond(m.Data) })); err != nil {
+		t.Fatal(err)
+	}
+	request := func() error {
+		rctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		defer cancel()
+		r, err := requester.Request(rctx, "part", []byte("ping"))
+		if err == nil && string(r.Data) != "ping" {
+			return fmt.Errorf("answered %q", r.Data)
+		}
+		return err
+	}
+	answered := func(what string) {
+		t.Helper()
+		eventually(t, 15*time.Second, what, func() bool { return request() == nil })
+	}
+	answered("the first answer")
+	for round := range 3 {
+		cl.Isolate(t, 0)
+		// A request sent before the requester's server dropped the responder's interest
+		// with the route may be lost on the dying route; from then on there is nobody to
+		// answer, and the server says so.
+		eventually(t, 15*time.Second, "n3 to drop n1's interest", func() bool {
+			return !cl.Server(2).Server().GlobalAccount().SubscriptionInterest("part")
+		})
+		for i := range 5 {
+			start := time.Now()
+			if err := request(); !errors.Is(err, conn.ErrNoResponders) {
+				t.Fatalf("round %d, request %d while apart: %v after %v, want %v", round, i, err, time.Since(start), conn.ErrNoResponders)
+			}
+		}
+		cl.Heal(t)
+		cl.WaitReady(t)
+		answered(fmt.Sprintf("an answer after the heal (round %d)", round))
+	}
+}
