@@ -1,7 +1,7 @@
 package natstest
 
 import (
-	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -20,12 +20,7 @@ func TestClusterFormsAndReforms(t *testing.T) {
 		rc.mustConnect(nil)
 	}
 	// A message crosses the routes: subscribe on n1, publish on n3.
-	sub := dialRaw(t, c.Server(0).Addr())
-	sub.mustConnect(nil)
-	sub.send("SUB x.y 1\r\nPING\r\n")
-	if l := sub.next(); l != "PONG" {
-		t.Fatalf("got %q", l)
-	}
+	messageCrosses(t, c, 2, 0)
 
 	first := c.Server(0)
 	port, cport := first.Port(), first.clusterURL()
@@ -33,25 +28,31 @@ func TestClusterFormsAndReforms(t *testing.T) {
 	if first.Port() != port || first.clusterURL() != cport {
 		t.Fatal("restart changed the ports")
 	}
-	sub = dialRaw(t, first.Addr())
+	messageCrosses(t, c, 2, 0)
+}
+
+// messageCrosses subscribes on member to, waits until member from knows the interest
+// (it propagates over the routes asynchronously), publishes on from and checks that
+// the message arrives.
+func messageCrosses(t *testing.T, c *Cluster, from, to int) {
+	t.Helper()
+	sub := dialRaw(t, c.Server(to).Addr())
 	sub.mustConnect(nil)
 	sub.send("SUB x.y 1\r\nPING\r\n")
 	if l := sub.next(); l != "PONG" {
 		t.Fatalf("got %q", l)
 	}
-	// Interest propagates over routes asynchronously; poll with publishes.
 	waitFor(t, clusterTimeout, func() error {
-		srv := c.Server(2).Server()
-		if srv.GlobalAccount().SubscriptionInterest("x.y") {
+		if c.Server(from).Server().GlobalAccount().SubscriptionInterest("x.y") {
 			return nil
 		}
-		return errors.New("n3 has no interest in x.y yet")
+		return fmt.Errorf("%s has no interest in x.y yet", c.Server(from).Name())
 	})
-	pub := dialRaw(t, c.Server(2).Addr())
+	pub := dialRaw(t, c.Server(from).Addr())
 	pub.mustConnect(nil)
 	pub.send("PUB x.y 2\r\nhi\r\n")
 	if l := sub.next(); !strings.HasPrefix(l, "MSG x.y 1 2") {
-		t.Fatalf("subscriber on restarted n1 got %q", l)
+		t.Fatalf("subscriber on %s got %q", c.Server(to).Name(), l)
 	}
 }
 

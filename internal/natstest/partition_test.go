@@ -1,9 +1,7 @@
 package natstest
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 )
@@ -37,22 +35,5 @@ func TestClusterIsolateAndHeal(t *testing.T) {
 		c.WaitReady(t)
 	}
 
-	sub := dialRaw(t, c.Server(0).Addr())
-	sub.mustConnect(nil)
-	sub.send("SUB x.y 1\r\nPING\r\n")
-	if l := sub.next(); l != "PONG" {
-		t.Fatalf("got %q", l)
-	}
-	waitFor(t, clusterTimeout, func() error {
-		if c.Server(2).Server().GlobalAccount().SubscriptionInterest("x.y") {
-			return nil
-		}
-		return errors.New("n3 has no interest in x.y yet")
-	})
-	pub := dialRaw(t, c.Server(2).Addr())
-	pub.mustConnect(nil)
-	pub.send("PUB x.y 2\r\nhi\r\n")
-	if l := sub.next(); !strings.HasPrefix(l, "MSG x.y 1 2") {
-		t.Fatalf("subscriber on healed n1 got %q", l)
-	}
+	messageCrosses(t, c, 2, 0)
 }

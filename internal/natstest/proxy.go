@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,35 +16,26 @@ import (
 // told — what a client lives through when a server loses a request it had accepted,
 // which no real failure makes happen on cue.
 type Proxy struct {
-	ln     net.Listener
-	target string
+	r *relay
 
 	mu      sync.Mutex
 	prefix  string // publishes whose subject starts with it are dropped ...
 	left    int    // ... this many more of them
 	dropped []string
-	conns   map[net.Conn]struct{}
-	closed  bool
-	wg      sync.WaitGroup
 }
 
 // StartProxy listens on a random loopback port and relays each connection to the
 // server s. It stops, closing every relayed connection, when the test ends.
 func StartProxy(t testing.TB, s *Server) *Proxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &Proxy{ln: ln, target: s.Addr(), conns: map[net.Conn]struct{}{}}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(p.close)
+	p := &Proxy{}
+	addr := s.Addr()
+	p.r = startRelay(t, func() string { return addr }, p.relayFrames)
 	return p
 }
 
 // URL returns the URL clients connect to.
-func (p *Proxy) URL() string { return "nats://" + p.ln.Addr().String() }
+func (p *Proxy) URL() string { return "nats://" + p.r.ln.Addr().String() }
 
 // DropPublishes makes the next n publishes (PUB or HPUB) of any client whose subject
 // starts with prefix vanish; it replaces what an earlier call left to drop.
@@ -72,69 +62,6 @@ func (p *Proxy) drop(subject string) bool {
 	p.left--
 	p.dropped = append(p.dropped, subject)
 	return true
-}
-
-func (p *Proxy) accept() {
-	defer p.wg.Done()
-	for {
-		client, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			client.Close()
-			continue
-		}
-		if !p.track(client, server) {
-			return
-		}
-		p.wg.Add(2)
-		go func() {
-			defer p.wg.Done()
-			_, _ = io.Copy(client, server)
-			p.untrack(client, server)
-		}()
-		go func() {
-			defer p.wg.Done()
-			_ = p.relayFrames(server, client)
-			p.untrack(client, server)
-		}()
-	}
-}
-
-// track registers a relayed pair, or closes it and reports false once the proxy closed.
-func (p *Proxy) track(client, server net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		client.Close()
-		server.Close()
-		return false
-	}
-	p.conns[client], p.conns[server] = struct{}{}, struct{}{}
-	return true
-}
-
-// untrack closes both sides of a pair once either direction ended.
-func (p *Proxy) untrack(client, server net.Conn) {
-	p.mu.Lock()
-	delete(p.conns, client)
-	delete(p.conns, server)
-	p.mu.Unlock()
-	client.Close()
-	server.Close()
-}
-
-func (p *Proxy) close() {
-	p.mu.Lock()
-	p.closed = true
-	for c := range p.conns {
-		c.Close()
-	}
-	p.mu.Unlock()
-	p.ln.Close()
-	p.wg.Wait()
 }
 
 // relayFrames copies a client's protocol to the server one frame at a time: a line,
