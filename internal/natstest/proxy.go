@@ -35,7 +35,7 @@ func StartProxy(t testing.TB, s *Server) *Proxy {
 }
 
 // URL returns the URL clients connect to.
-func (p *Proxy) URL() string { return "nats://" + p.r.ln.Addr().String() }
+func (p *Proxy) URL() string { return p.r.url() }
 
 // DropPublishes makes the next n publishes (PUB or HPUB) of any client whose subject
 // starts with prefix vanish; it replaces what an earlier call left to drop.

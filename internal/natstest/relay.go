@@ -3,7 +3,6 @@ package natstest
 import (
 	"io"
 	"net"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ import (
 type relay struct {
 	ln     net.Listener
 	target func() string // the destination's address; "" while it is not known
-	// forward copies what the accepted side sends to the target; io.Copy unless set.
+	// forward copies what the accepted side sends to the target (copyAll by default).
 	forward func(dst io.Writer, src io.Reader) error
 
 	mu     sync.Mutex
@@ -43,10 +42,8 @@ func startRelay(t testing.TB, target func() string, forward func(dst io.Writer, 
 	return r
 }
 
-// url returns the route URL that leads through the relay.
-func (r *relay) url() string {
-	return "nats://" + net.JoinHostPort(loopback, strconv.Itoa(r.ln.Addr().(*net.TCPAddr).Port))
-}
+// url returns the nats:// URL that leads through the relay.
+func (r *relay) url() string { return "nats://" + r.ln.Addr().String() }
 
 func (r *relay) accept() {
 	defer r.wg.Done()
