@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -243,5 +244,50 @@ func TestRequestReplyAcrossPartition(t *testing.T) {
 		cl.Heal(t)
 		cl.WaitReady(t)
 		answered(fmt.Sprintf("an answer after the heal (round %d)", round))
+	}
+}
+
+// The responder's server falls silent (its routes stay open but carry nothing): the
+// requester's server still knows the responder's interest, so no "no responders" can
+// come, and every request must end at its ctx's deadline, not later. After the heal
+// the replies held on the routes arrive late, to requests that gave up, and must not
+// be taken for the answers to new ones.
+func TestRequestReplyAcrossSilence(t *testing.T) {
+	t.Parallel()
+	cl := natstest.StartCluster(t, 3, natstest.Partitionable())
+	responder := connect(t, cl.Server(0).URL(), conn.WithIgnoreDiscoveredServers())
+	requester := connect(t, cl.Server(2).URL(), conn.WithIgnoreDiscoveredServers())
+	ctx := testCtx(t, 60*time.Second)
+	if _, err := responder.Subscribe("quiet", conn.WithHandler(func(m *conn.Msg) { m.Respond(m.Data) })); err != nil {
+		t.Fatal(err)
+	}
+	request := func(i int, timeout time.Duration) (time.Duration, error) {
+		rctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		start := time.Now()
+		r, err := requester.Request(rctx, "quiet", []byte(strconv.Itoa(i)))
+		if err == nil && string(r.Data) != strconv.Itoa(i) {
+			err = fmt.Errorf("request %d answered %q", i, r.Data)
+		}
+		return time.Since(start), err
+	}
+	eventually(t, 15*time.Second, "the first answer", func() bool { _, err := request(0, 500*time.Millisecond); return err == nil })
+	for round := range 2 {
+		cl.Silence(t, 0)
+		for i := range 5 {
+			took, err := request(100+i, 200*time.Millisecond)
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("round %d, request %d while silent: %v, want %v", round, i, err, context.DeadlineExceeded)
+			}
+			if took > time.Second {
+				t.Fatalf("round %d, request %d while silent took %v with a 200ms ctx", round, i, took)
+			}
+		}
+		cl.Heal(t)
+		for i := range 20 {
+			if _, err := request(1000*(round+1)+i, 5*time.Second); err != nil {
+				t.Fatalf("round %d, after the heal: %v", round, err)
+			}
+		}
 	}
 }

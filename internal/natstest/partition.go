@@ -1,9 +1,11 @@
 package natstest
 
 import (
+	"fmt"
 	"net"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // unreachableRoute is what the members of a partitionable cluster advertise as their
@@ -18,24 +20,60 @@ const unreachableRoute = "127.0.0.1:1"
 // Only StartCluster uses it.
 func Partitionable() Option { return func(c *config) { c.partitionable = true } }
 
+// Silence cuts member i off without a word: its routes stay open but carry nothing, in
+// either direction, until Heal, as across a network that drops every packet. The
+// servers notice only by their route pings (every 2 minutes unless configured) or, with
+// JetStream, by missed Raft heartbeats. Its clients stay connected to it.
+//
+// It first waits until the number of route connections has not changed for half a
+// second: route pools keep forming, and duplicate routes closing, for a while after
+// the cluster counts as ready, and a route caught half-made by the silence would close.
+func (c *Cluster) Silence(t testing.TB, i int) {
+	t.Helper()
+	last, since := -1, time.Now()
+	waitFor(t, clusterTimeout, func() error {
+		n := 0
+		for _, s := range c.servers {
+			if srv := s.Server(); srv != nil {
+				n += srv.NumRoutes()
+			}
+		}
+		if n != last {
+			last, since = n, time.Now()
+		}
+		if d := time.Since(since); d < 500*time.Millisecond {
+			return fmt.Errorf("%d route connections, unchanged for %v", n, d)
+		}
+		return nil
+	})
+	c.pairsOf(t, i, func(r *relay) { r.setSilent(true) })
+}
+
 // Isolate cuts member i off from every other member: its routes close and cannot form
 // again until Heal. Its clients stay connected to it. It fails the test for a cluster
 // not started with Partitionable.
 func (c *Cluster) Isolate(t testing.TB, i int) {
 	t.Helper()
+	c.pairsOf(t, i, func(r *relay) { r.setCut(true) })
+}
+
+// pairsOf calls f with the relays between member i and each other member, both ways.
+func (c *Cluster) pairsOf(t testing.TB, i int, f func(*relay)) {
+	t.Helper()
 	if c.relays == nil {
-		t.Fatal("natstest: Isolate needs a cluster started with Partitionable")
+		t.Fatal("natstest: Isolate and Silence need a cluster started with Partitionable")
 	}
 	for j := range c.servers {
 		if j != i {
-			c.relays[i][j].setCut(true)
-			c.relays[j][i].setCut(true)
+			f(c.relays[i][j])
+			f(c.relays[j][i])
 		}
 	}
 }
 
-// Heal lets every route form again after Isolate; the members reconnect their routes
-// within about a second. Follow it with WaitReady when the test needs the cluster whole.
+// Heal ends every Isolate and Silence: routes form again (within about a second after
+// Isolate) and silenced ones pass what they held. Follow it with WaitReady when the
+// test needs the cluster whole.
 func (c *Cluster) Heal(t testing.TB) {
 	t.Helper()
 	if c.relays == nil {
@@ -45,6 +83,7 @@ func (c *Cluster) Heal(t testing.TB) {
 		for _, r := range row {
 			if r != nil {
 				r.setCut(false)
+				r.setSilent(false)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package natstest
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,4 +37,46 @@ func TestClusterIsolateAndHeal(t *testing.T) {
 	}
 
 	messageCrosses(t, c, 2, 0)
+}
+
+// Silence keeps the routes up but lets nothing through, either way; Heal delivers what
+// was held, as TCP would after the network came back.
+func TestClusterSilenceAndHeal(t *testing.T) {
+	t.Parallel()
+	c := StartCluster(t, 3, Partitionable())
+	sub := dialRaw(t, c.Server(0).Addr())
+	sub.mustConnect(nil)
+	sub.send("SUB x.y 1\r\nPING\r\n")
+	if l := sub.next(); l != "PONG" {
+		t.Fatalf("got %q", l)
+	}
+	waitFor(t, clusterTimeout, func() error {
+		if c.Server(2).Server().GlobalAccount().SubscriptionInterest("x.y") {
+			return nil
+		}
+		return fmt.Errorf("n3 has no interest in x.y yet")
+	})
+	c.Silence(t, 0)
+	pub := dialRaw(t, c.Server(2).Addr())
+	pub.mustConnect(nil)
+	pub.send("PUB x.y 5\r\nheld!\r\nPING\r\n")
+	if l := pub.next(); l != "PONG" {
+		t.Fatalf("publisher got %q", l)
+	}
+	sub.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if l, err := sub.r.ReadString('\n'); err == nil {
+		t.Fatalf("a silenced member received %q", l)
+	}
+	for _, s := range c.Servers() {
+		if got := s.Server().NumRemotes(); got != 2 {
+			t.Fatalf("%s has routes to %d servers while silenced, want 2 (they stay open)", s.Name(), got)
+		}
+	}
+	c.Heal(t)
+	if l := sub.next(); !strings.HasPrefix(l, "MSG x.y 1 5") {
+		t.Fatalf("after the heal the subscriber got %q", l)
+	}
+	if l := sub.line(); l != "held!" {
+		t.Fatalf("payload %q", l)
+	}
 }

@@ -10,7 +10,9 @@ import (
 
 // relay forwards TCP connections to a target: route connections from one cluster member
 // to another's cluster port (Partitionable), or clients to a server (Proxy). While cut
-// it closes what it relays and every connection it accepts.
+// it closes what it relays and every connection it accepts; while silent it keeps them
+// open but passes nothing on, holding what it read until it is heard again (as TCP does
+// across a network that drops every packet for a while).
 type relay struct {
 	ln     net.Listener
 	target func() string // the destination's address; "" while it is not known
@@ -18,7 +20,9 @@ type relay struct {
 	forward func(dst io.Writer, src io.Reader) error
 
 	mu     sync.Mutex
+	heard  sync.Cond // broadcast when silent ends, and on cut and close
 	cut    bool
+	silent bool
 	closed bool
 	conns  map[net.Conn]struct{}
 	wg     sync.WaitGroup
@@ -35,7 +39,9 @@ func startRelay(t testing.TB, target func() string, forward func(dst io.Writer, 
 	if forward == nil {
 		forward = copyAll
 	}
-	r := &relay{ln: ln, target: target, forward: forward, conns: map[net.Conn]struct{}{}}
+	r := &relay{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	r.heard.L = &r.mu
+	r.forward = func(dst io.Writer, src io.Reader) error { return forward(r.gate(dst), src) }
 	r.wg.Add(1)
 	go r.accept()
 	t.Cleanup(r.close)
@@ -70,7 +76,7 @@ func (r *relay) accept() {
 		}
 		r.wg.Add(2)
 		go r.pipe(out, in, r.forward)
-		go r.pipe(in, out, copyAll)
+		go r.pipe(in, out, func(dst io.Writer, src io.Reader) error { return copyAll(r.gate(dst), src) })
 	}
 }
 
@@ -78,6 +84,23 @@ func (r *relay) accept() {
 func copyAll(dst io.Writer, src io.Reader) error {
 	_, err := io.Copy(dst, src)
 	return err
+}
+
+// gate returns dst behind the relay's silence: a write waits while the relay is silent.
+func (r *relay) gate(dst io.Writer) io.Writer { return gatedWriter{r: r, w: dst} }
+
+type gatedWriter struct {
+	r *relay
+	w io.Writer
+}
+
+func (g gatedWriter) Write(b []byte) (int, error) {
+	g.r.mu.Lock()
+	for g.r.silent && !g.r.cut && !g.r.closed {
+		g.r.heard.Wait()
+	}
+	g.r.mu.Unlock()
+	return g.w.Write(b)
 }
 
 // pipe copies src to dst with copy and, when either side ends, closes both.
@@ -115,6 +138,17 @@ func (r *relay) setCut(cut bool) {
 		for c := range r.conns {
 			c.Close()
 		}
+		r.heard.Broadcast()
+	}
+}
+
+// setSilent silences the relay or lets what it holds and reads pass again.
+func (r *relay) setSilent(silent bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.silent = silent
+	if !silent {
+		r.heard.Broadcast()
 	}
 }
 
@@ -124,6 +158,7 @@ func (r *relay) close() {
 	for c := range r.conns {
 		c.Close()
 	}
+	r.heard.Broadcast()
 	r.mu.Unlock()
 	r.ln.Close()
 	r.wg.Wait()
