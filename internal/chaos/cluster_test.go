@@ -63,6 +63,25 @@ func TestChaosPartition(t *testing.T) {
 	}, natstest.Partitionable())
 }
 
+// TestChaosSilence silences a member's routes (open, but carrying nothing either way,
+// as across a network that drops every packet) for 1–3 s, then heals the cluster, every
+// 1–3 s while the workload runs (see runChaos), the members in turn. Calls through the
+// silenced member wait out their ctx; after the heal what the routes held arrives late:
+// acknowledgements of publishes the publisher already retried, deliveries of pulls that
+// expired.
+func TestChaosSilence(t *testing.T) {
+	turn := 0
+	runChaos(t, func(t *testing.T, cl *natstest.Cluster, rng *rand.Rand) string {
+		i := turn % 3
+		turn++
+		cl.Silence(t, i)
+		time.Sleep(time.Second + time.Duration(rng.Int64N(int64(2*time.Second))))
+		cl.Heal(t)
+		cl.WaitReady(t)
+		return "silenced " + cl.Server(i).Name()
+	}, natstest.Partitionable())
+}
+
 // chaosDuration is how long the servers are restarted: 30 s, or 8 s with -short (still
 // several restarts).
 func chaosDuration() time.Duration {
