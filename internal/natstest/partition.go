@@ -20,14 +20,19 @@ const unreachableRoute = "127.0.0.1:1"
 // Only StartCluster uses it.
 func Partitionable() Option { return func(c *config) { c.partitionable = true } }
 
+// routesSettle is how long the route connections of a cluster must not change before
+// Silence counts them as settled.
+const routesSettle = 1500 * time.Millisecond
+
 // Silence cuts member i off without a word: its routes stay open but carry nothing, in
 // either direction, until Heal, as across a network that drops every packet. The
 // servers notice only by their route pings (every 2 minutes unless configured) or, with
 // JetStream, by missed Raft heartbeats. Its clients stay connected to it.
 //
-// It first waits until the number of route connections has not changed for half a
-// second: route pools keep forming, and duplicate routes closing, for a while after
-// the cluster counts as ready, and a route caught half-made by the silence would close.
+// It first waits until the number of route connections has not changed for 1.5 s,
+// longer than a server waits before it reconnects a route (1 s): route pools keep
+// forming, and duplicate routes closing and coming back, for a while after the cluster
+// counts as ready, and a route caught half-made by the silence would close.
 func (c *Cluster) Silence(t testing.TB, i int) {
 	t.Helper()
 	last, since := -1, time.Now()
@@ -41,7 +46,7 @@ func (c *Cluster) Silence(t testing.TB, i int) {
 		if n != last {
 			last, since = n, time.Now()
 		}
-		if d := time.Since(since); d < 500*time.Millisecond {
+		if d := time.Since(since); d < routesSettle {
 			return fmt.Errorf("%d route connections, unchanged for %v", n, d)
 		}
 		return nil
