@@ -143,8 +143,10 @@ func TestChaosRequestReplyAcrossRestarts(t *testing.T) {
 			start := time.Now()
 			r, err := requester.Request(rctx, "chaos", []byte(fmt.Sprint(i)))
 			cancel()
-			if el := time.Since(start); el > time.Second {
-				done <- fmt.Errorf("request %d took %v, past its 200ms ctx", i, el)
+			// The bound every cancellation test allows: on a loaded 2-core CI machine a
+			// goroutine readied at its deadline has waited over a second for a CPU.
+			if el := time.Since(start); el > 200*time.Millisecond+natstest.CancelBound {
+				done <- fmt.Errorf("request %d took %v, past its 200ms ctx by more than %v", i, el, natstest.CancelBound)
 				return
 			}
 			if err == nil && string(r.Data) != fmt.Sprint(i) {
@@ -249,7 +251,7 @@ func TestRequestReplyAcrossPartition(t *testing.T) {
 
 // The responder's server falls silent (its routes stay open but carry nothing): the
 // requester's server still knows the responder's interest, so no "no responders" can
-// come, and every request must end at its ctx's deadline, not later. After the heal
+// come, and every request must end at its ctx's deadline (within natstest.CancelBound), not later. After the heal
 // the replies held on the routes arrive late, to requests that gave up, and must not
 // be taken for the answers to new ones.
 func TestRequestReplyAcrossSilence(t *testing.T) {
@@ -279,7 +281,7 @@ func TestRequestReplyAcrossSilence(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("round %d, request %d while silent: %v, want %v", round, i, err, context.DeadlineExceeded)
 			}
-			if took > time.Second {
+			if took > 200*time.Millisecond+natstest.CancelBound {
 				t.Fatalf("round %d, request %d while silent took %v with a 200ms ctx", round, i, took)
 			}
 		}
