@@ -208,13 +208,8 @@ func TestIgnoreDiscoveredServers(t *testing.T) {
 // subscription reaches the requester's server again and requests are answered.
 func TestRequestReplyAcrossPartition(t *testing.T) {
 	t.Parallel()
-	cl := natstest.StartCluster(t, 3, natstest.Partitionable())
-	responder := connect(t, cl.Server(0).URL(), conn.WithIgnoreDiscoveredServers())
-	requester := connect(t, cl.Server(2).URL(), conn.WithIgnoreDiscoveredServers())
+	cl, requester := echoApart(t, "part")
 	ctx := testCtx(t, 60*time.Second)
-	if _, err := responder.Subscribe("part", conn.WithHandler(func(m *conn.Msg) { m.Respond(m.Data) })); err != nil {
-		t.Fatal(err)
-	}
 	request := func() error {
 		rctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 		defer cancel()
@@ -251,18 +246,13 @@ func TestRequestReplyAcrossPartition(t *testing.T) {
 
 // The responder's server falls silent (its routes stay open but carry nothing): the
 // requester's server still knows the responder's interest, so no "no responders" can
-// come, and every request must end at its ctx's deadline (within natstest.CancelBound), not later. After the heal
-// the replies held on the routes arrive late, to requests that gave up, and must not
-// be taken for the answers to new ones.
+// come, and every request must end at its ctx's deadline (within natstest.CancelBound),
+// not later. After the heal the replies held on the routes arrive late, to requests
+// that gave up, and must not be taken for the answers to new ones.
 func TestRequestReplyAcrossSilence(t *testing.T) {
 	t.Parallel()
-	cl := natstest.StartCluster(t, 3, natstest.Partitionable())
-	responder := connect(t, cl.Server(0).URL(), conn.WithIgnoreDiscoveredServers())
-	requester := connect(t, cl.Server(2).URL(), conn.WithIgnoreDiscoveredServers())
+	cl, requester := echoApart(t, "quiet")
 	ctx := testCtx(t, 60*time.Second)
-	if _, err := responder.Subscribe("quiet", conn.WithHandler(func(m *conn.Msg) { m.Respond(m.Data) })); err != nil {
-		t.Fatal(err)
-	}
 	request := func(i int, timeout time.Duration) (time.Duration, error) {
 		rctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -292,4 +282,18 @@ func TestRequestReplyAcrossSilence(t *testing.T) {
 			}
 		}
 	}
+}
+
+// echoApart starts a Partitionable 3-node cluster with an echo responder on subject
+// connected to n1 and returns the cluster and a requester connected to n3, neither
+// using any other member.
+func echoApart(t *testing.T, subject string) (*natstest.Cluster, *conn.Conn) {
+	t.Helper()
+	cl := natstest.StartCluster(t, 3, natstest.Partitionable())
+	responder := connect(t, cl.Server(0).URL(), conn.WithIgnoreDiscoveredServers())
+	requester := connect(t, cl.Server(2).URL(), conn.WithIgnoreDiscoveredServers())
+	if _, err := responder.Subscribe(subject, conn.WithHandler(func(m *conn.Msg) { m.Respond(m.Data) })); err != nil {
+		t.Fatal(err)
+	}
+	return cl, requester
 }
