@@ -2,8 +2,7 @@ package natstest
 
 import (
 	"fmt"
-	"net"
-	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -65,9 +64,7 @@ func (c *Cluster) Isolate(t testing.TB, i int) {
 // pairsOf calls f with the relays between member i and each other member, both ways.
 func (c *Cluster) pairsOf(t testing.TB, i int, f func(*relay)) {
 	t.Helper()
-	if c.relays == nil {
-		t.Fatal("natstest: Isolate and Silence need a cluster started with Partitionable")
-	}
+	c.mustPartition(t)
 	for j := range c.servers {
 		if j != i {
 			f(c.relays[i][j])
@@ -81,9 +78,7 @@ func (c *Cluster) pairsOf(t testing.TB, i int, f func(*relay)) {
 // test needs the cluster whole.
 func (c *Cluster) Heal(t testing.TB) {
 	t.Helper()
-	if c.relays == nil {
-		t.Fatal("natstest: Heal needs a cluster started with Partitionable")
-	}
+	c.mustPartition(t)
 	for _, row := range c.relays {
 		for _, r := range row {
 			if r != nil {
@@ -91,6 +86,14 @@ func (c *Cluster) Heal(t testing.TB) {
 				r.setSilent(false)
 			}
 		}
+	}
+}
+
+// mustPartition fails the test unless the cluster was started with Partitionable.
+func (c *Cluster) mustPartition(t testing.TB) {
+	t.Helper()
+	if c.relays == nil {
+		t.Fatal("natstest: Isolate, Silence and Heal need a cluster started with Partitionable")
 	}
 }
 
@@ -116,5 +119,5 @@ func (s *Server) clusterAddr() string {
 	if s.st.clusterPort == 0 {
 		return ""
 	}
-	return net.JoinHostPort(loopback, strconv.Itoa(s.st.clusterPort))
+	return strings.TrimPrefix(s.clusterURLLocked(), "nats://")
 }
