@@ -43,6 +43,28 @@ func readAll(t *testing.T, r io.Reader) ([]byte, error) {
 	return b, err
 }
 
+// writeAll is readAll through o.WriteTo: what reached the writer and WriteTo's error.
+func writeAll(t *testing.T, o *obj.Object) ([]byte, error) {
+	t.Helper()
+	done := make(chan struct{})
+	var b bytes.Buffer
+	var n int64
+	var err error
+	go func() {
+		defer close(done)
+		n, err = o.WriteTo(&b)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("WriteTo hangs")
+	}
+	if n != int64(b.Len()) {
+		t.Errorf("WriteTo returned %d, wrote %d bytes", n, b.Len())
+	}
+	return b.Bytes(), err
+}
+
 // TestGetDetectsCorruption: a chunk replaced by other bytes is a digest mismatch, a
 // missing chunk a chunk-count mismatch, a chunk of another length a size mismatch —
 // each the error of the Read that reaches the end, never a hang.
@@ -86,6 +108,15 @@ func TestGetDetectsCorruption(t *testing.T) {
 			t.Errorf("batch %v: replaced chunk: %d bytes, %v", batch, len(got), err)
 		}
 		r.Close()
+		r, err = s.Get(ctx, "digest")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = writeAll(t, r)
+		if !errors.Is(err, obj.ErrDigestMismatch) || len(got) != len(data) {
+			t.Errorf("batch %v: replaced chunk, WriteTo: %d bytes, %v", batch, len(got), err)
+		}
+		r.Close()
 		if _, err := s.GetBytes(ctx, "digest"); !errors.Is(err, obj.ErrDigestMismatch) {
 			t.Errorf("batch %v: GetBytes: %v", batch, err)
 		}
@@ -103,6 +134,15 @@ func TestGetDetectsCorruption(t *testing.T) {
 		got, err = readAll(t, r)
 		if !errors.Is(err, obj.ErrChunkCountMismatch) || len(got) != 4000 {
 			t.Errorf("batch %v: missing chunk: %d bytes, %v", batch, len(got), err)
+		}
+		r.Close()
+		r, err = s.Get(ctx, "missing")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = writeAll(t, r)
+		if !errors.Is(err, obj.ErrChunkCountMismatch) || len(got) != 4000 {
+			t.Errorf("batch %v: missing chunk, WriteTo: %d bytes, %v", batch, len(got), err)
 		}
 		r.Close()
 

@@ -39,6 +39,14 @@ func checkRanges(t *testing.T, s *obj.Store, name string, data []byte, cs int) {
 		if err != nil || !bytes.Equal(got, data[off:end]) {
 			t.Errorf("range %d+%d: %d bytes (want %d), %v", off, l, len(got), end-off, err)
 		}
+		if r, err = s.GetRange(ctx, name, off, l); err != nil {
+			t.Fatalf("range %d+%d: %v", off, l, err)
+		}
+		got, err = writeAll(t, r)
+		r.Close()
+		if err != nil || !bytes.Equal(got, data[off:end]) {
+			t.Errorf("range %d+%d, WriteTo: %d bytes (want %d), %v", off, l, len(got), end-off, err)
+		}
 	}
 }
 

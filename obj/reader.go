@@ -19,6 +19,9 @@ import (
 // and io.EOF only when all three agree. A ranged Object (GetRange) checks the chunk
 // sizes it can see but has no digest to check.
 //
+// WriteTo (which io.Copy uses) hands the chunks to a writer as they came, without
+// Read's copy.
+//
 // An Object is for one goroutine at a time, but Close may be called from any.
 type Object struct {
 	info   *ObjectInfo
@@ -59,26 +62,79 @@ func (o *Object) Info() *ObjectInfo { return o.info }
 // timeout (failures that pass, such as a server restart, are retried for up to twice
 // that long).
 func (o *Object) Read(p []byte) (int, error) {
-	if o.isClosed.Load() {
-		return 0, ErrObjectClosed
-	}
-	if o.err != nil {
-		return 0, o.err
+	if err := o.usable(); err != nil {
+		return 0, err
 	}
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if err := o.fill(); err != nil {
+		return 0, err
+	}
+	n := copy(p, o.span())
+	o.consume(n)
+	return n, nil
+}
+
+// WriteTo writes the rest of the object to w, chunk by chunk from where the chunks
+// were received, without the copy into a buffer that Read makes; io.Copy uses it.
+// It checks the object as the Read that reaches the end does, returning nil only when
+// all agrees (the data was written by then, as with Read). When w fails, WriteTo
+// returns w's error and the Object stays where w stopped: a later Read or WriteTo
+// goes on from there.
+func (o *Object) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if err := o.usable(); err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return total, err
+		}
+		if err := o.fill(); err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return total, err
+		}
+		b := o.span()
+		n, err := w.Write(b)
+		if n < 0 || n > len(b) {
+			n, err = 0, fmt.Errorf("obj: writer returned %d for %d bytes", n, len(b))
+		}
+		o.consume(n)
+		total += int64(n)
+		if err == nil && n < len(b) {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// usable returns why the Object cannot be read from now on, or nil.
+func (o *Object) usable() error {
+	if o.isClosed.Load() {
+		return ErrObjectClosed
+	}
+	return o.err
+}
+
+// fill makes sure the current chunk has bytes left, waiting for the next page when
+// it has to. Errors that end the read are kept in err (sticky) and returned.
+func (o *Object) fill() error {
 	if o.ranged && o.remain == 0 {
 		o.err = io.EOF
 		o.stop()
-		return 0, o.err
+		return o.err
 	}
 	for len(o.cur) == 0 {
 		if len(o.page) > 0 {
 			if err := o.take(o.page[0]); err != nil {
 				o.err = err
 				o.stop()
-				return 0, err
+				return err
 			}
 			o.page[0] = nil
 			o.page = o.page[1:]
@@ -87,7 +143,7 @@ func (o *Object) Read(p []byte) (int, error) {
 		if o.pageErr != nil {
 			o.err = o.pageErr
 			o.stop()
-			return 0, o.err
+			return o.err
 		}
 		select {
 		case pg, ok := <-o.pages:
@@ -95,34 +151,43 @@ func (o *Object) Read(p []byte) (int, error) {
 				// The fetcher stopped for the ctx, not at the end: say so rather than
 				// count the chunks it never fetched as missing.
 				if o.isClosed.Load() {
-					return 0, ErrObjectClosed
+					return ErrObjectClosed
 				}
 				o.err = o.ctx.Err()
-				return 0, o.err
+				return o.err
 			}
 			if !ok {
 				o.err = o.finish()
 				o.stop()
-				return 0, o.err
+				return o.err
 			}
 			o.page, o.pageErr = pg.chunks, pg.err
 		case <-o.ctx.Done():
 			if o.isClosed.Load() {
-				return 0, ErrObjectClosed
+				return ErrObjectClosed
 			}
 			o.err = o.ctx.Err()
-			return 0, o.err
+			return o.err
 		}
 	}
-	n := copy(p, o.cur)
-	if o.ranged && o.remain >= 0 && int64(n) > o.remain {
-		n = int(o.remain)
+	return nil
+}
+
+// span is what may be delivered of the current chunk: all of it, or for a ranged
+// read no more than the range has left.
+func (o *Object) span() []byte {
+	if o.ranged && o.remain >= 0 && int64(len(o.cur)) > o.remain {
+		return o.cur[:o.remain]
 	}
+	return o.cur
+}
+
+// consume accounts for n bytes of span delivered.
+func (o *Object) consume(n int) {
 	o.cur = o.cur[n:]
 	if o.ranged && o.remain > 0 {
 		o.remain -= int64(n)
 	}
-	return n, nil
 }
 
 // take makes chunk the current one, accounting for it.
