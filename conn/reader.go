@@ -97,7 +97,7 @@ func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
 		return // unsubscribed; the server had sent it before it saw the UNSUB
 	}
 	m := newMsg(data)
-	m.conn, m.Sub = c, s
+	m.Sub = s
 	switch {
 	case string(subject) == s.subject:
 		m.Subject = s.subject
@@ -122,7 +122,10 @@ func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
 		if err != nil {
 			c.ev.post(Event{Kind: EventAsyncError, Sub: s, Err: fmt.Errorf("%w: message on %q: %w", ErrProtocol, m.Subject, err)})
 		}
-		m.statusCode, m.statusDesc, m.Header = code, desc, Header(h)
+		if code != 0 {
+			m.status = &msgStatus{code: code, desc: desc}
+		}
+		m.Header = Header(h)
 	}
 	if s.enqueue(m) {
 		r.woken = append(r.woken, s)
