@@ -7,7 +7,8 @@
 //	info, err := s.Put(ctx, obj.Meta{Name: "a.bin"}, reader)
 //	r, err := s.Get(ctx, "a.bin")
 //	defer r.Close()
-//	_, err = io.Copy(w, r) // the size, chunk count and digest are checked at the end
+//	_, err = io.Copy(w, r) // chunks go to w as received (Object.WriteTo); the size,
+//	                       // chunk count and digest are checked at the end
 //
 // A bucket <b> is the stream OBJ_<b> with the subjects $O.<b>.C.> and $O.<b>.M.>.
 // An object's data is published in chunks (128 KiB unless Meta.ChunkSize says
