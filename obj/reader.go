@@ -85,16 +85,14 @@ func (o *Object) Read(p []byte) (int, error) {
 func (o *Object) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
-		if err := o.usable(); err != nil {
-			if err == io.EOF {
-				err = nil
-			}
-			return total, err
+		err := o.usable()
+		if err == nil {
+			err = o.fill()
 		}
-		if err := o.fill(); err != nil {
-			if err == io.EOF {
-				err = nil
-			}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
 			return total, err
 		}
 		b := o.span()
