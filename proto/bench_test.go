@@ -147,3 +147,15 @@ func TestZeroAllocs(t *testing.T) {
 		t.Fatalf("parser did not deliver: msgs %d, err %v", h.msgs, p.err)
 	}
 }
+
+// BenchmarkValidateAckSubject is the check every acknowledgement and every reply
+// subject of an asynchronous publish goes through (they change with each message, so
+// the writer's cache of the last subject misses).
+func BenchmarkValidateAckSubject(b *testing.B) {
+	s := "$JS.ACK.bench_stream.bench.1.123456.123456.1733400000000000000.0"
+	for b.Loop() {
+		if err := ValidateSubject(s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package proto
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // ValidateSubject checks a subject for subscribing: it is not empty, holds
 // no whitespace (space, tab, CR, LF), has no empty token (a leading,
@@ -17,10 +20,53 @@ func ValidatePublishSubject(s string) error {
 	return checkSubject(s, false)
 }
 
+// subjectSpecial is 1 for the bytes a subject's check must look at more closely:
+// whitespace and the wildcards ('.' is found apart, see checkSubject).
+var subjectSpecial = [256]byte{' ': 1, '\t': 1, '\r': 1, '\n': 1, '*': 1, '>': 1}
+
 func checkSubject(s string, wildcards bool) error {
 	if s == "" {
 		return fmt.Errorf("%w: empty subject", ErrBadSubject)
 	}
+	// Most subjects are plain: no whitespace, no wildcard, no empty token. One table
+	// look-up a byte (without a branch) and a search for ".." (vectorised) prove it,
+	// several times faster than judging token by token, which matters because the
+	// subjects that change with every publish (acknowledgements, reply subjects) miss
+	// the writer's cache of the last one. Anything else takes the token walk, which
+	// says what is wrong.
+	if !hasSpecial(s) && s[0] != '.' && s[len(s)-1] != '.' && !strings.Contains(s, "..") {
+		return nil
+	}
+	return walkSubject(s, wildcards)
+}
+
+// hasSpecial reports whether s may hold whitespace or a wildcard: eight bytes at a
+// time, it flags any byte below '!' (space, tab, CR, LF and the other control bytes,
+// which the token walk then judges), '*' or '>'; the tail goes through subjectSpecial.
+func hasSpecial(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := s[i : i+8] // one bounds check; the loads below combine into one
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		below := (x - ones*'!') &^ x // a byte < '!' (a byte >= 0x80 never counts)
+		star := x ^ ones*'*'         // a zero byte where x has '*'
+		gt := x ^ ones*'>'           // a zero byte where x has '>'
+		zero := ((star - ones) &^ star) | ((gt - ones) &^ gt)
+		if (below|zero)&highs != 0 {
+			return true
+		}
+	}
+	var special byte
+	for ; i < len(s); i++ {
+		special |= subjectSpecial[s[i]]
+	}
+	return special != 0
+}
+
+// walkSubject is checkSubject token by token.
+func walkSubject(s string, wildcards bool) error {
 	// One pass: bytes are looked at once; a token is judged at its end, and only a token
 	// holding '*' or '>' needs more than a length check. This runs on every publish.
 	start, wild := 0, false

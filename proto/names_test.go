@@ -69,3 +69,41 @@ func TestValidateQueue(t *testing.T) {
 		}
 	}
 }
+
+// The fast check of plain subjects must agree with the token walk on every input: each
+// byte value at each position of subjects long enough to fill several eight-byte words
+// and a tail, with and without wildcards allowed.
+func TestSubjectFastPathAgreesWithWalk(t *testing.T) {
+	bases := []string{"a", "orders.new", "$JS.ACK.stream.consumer.1.2.3.1700000000000000000.0", "_INBOX.abcdefgh.ijklmnop.q"}
+	for _, base := range bases {
+		for pos := range len(base) {
+			for c := range 256 {
+				b := []byte(base)
+				b[pos] = byte(c)
+				s := string(b)
+				for _, wild := range []bool{true, false} {
+					fast, walk := checkSubject(s, wild), walkSubject(s, wild)
+					if (fast == nil) != (walk == nil) {
+						t.Fatalf("%q (wildcards %v): fast path %v, token walk %v", s, wild, fast, walk)
+					}
+				}
+			}
+		}
+	}
+}
+
+func FuzzSubjectFastPath(f *testing.F) {
+	for _, s := range []string{"a.b", "a..b", ".a", "a.", "a.*.>", "a b", "a\tb", "a.>.b", "ab*", "\x01a", "é.ü"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		for _, wild := range []bool{true, false} {
+			if fast, walk := checkSubject(s, wild), walkSubject(s, wild); (fast == nil) != (walk == nil) {
+				t.Fatalf("%q (wildcards %v): fast path %v, token walk %v", s, wild, fast, walk)
+			}
+		}
+	})
+}
