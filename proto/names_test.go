@@ -92,6 +92,27 @@ func TestSubjectFastPathAgreesWithWalk(t *testing.T) {
 	}
 }
 
+// And it must take every plain subject itself (anything else is slower, not wrong).
+func TestPlainSubjectsTakeTheFastPath(t *testing.T) {
+	for _, base := range []string{"a", "orders.new", "$JS.ACK.stream.consumer.1.2.3.1700000000000000000.0", "abcdefg.hijklmno.p"} {
+		for pos := range len(base) {
+			if base[pos] == '.' {
+				continue
+			}
+			for c := '!'; c < 256; c++ {
+				if c == '*' || c == '>' || c == '.' {
+					continue
+				}
+				b := []byte(base)
+				b[pos] = byte(c)
+				if !plainSubject(string(b)) {
+					t.Fatalf("%q is plain but not taken as such", b)
+				}
+			}
+		}
+	}
+}
+
 func FuzzSubjectFastPath(f *testing.F) {
 	for _, s := range []string{"a.b", "a..b", ".a", "a.", "a.*.>", "a b", "a\tb", "a.>.b", "ab*", "\x01a", "é.ü"} {
 		f.Add(s)
