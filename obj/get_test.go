@@ -65,6 +65,36 @@ func writeAll(t *testing.T, o *obj.Object) ([]byte, error) {
 	return b.Bytes(), err
 }
 
+// reading is what one way of reading an object to its end got.
+type reading struct {
+	how string
+	got []byte
+	err error
+}
+
+// readBothWays opens name twice and reads it to its end through Read (io.ReadAll) and
+// through WriteTo.
+func readBothWays(t *testing.T, s *obj.Store, name string) []reading {
+	t.Helper()
+	var out []reading
+	for _, way := range []struct {
+		how  string
+		read func(*obj.Object) ([]byte, error)
+	}{
+		{"Read", func(o *obj.Object) ([]byte, error) { return readAll(t, o) }},
+		{"WriteTo", func(o *obj.Object) ([]byte, error) { return writeAll(t, o) }},
+	} {
+		o, err := s.Get(ctxT(t, 30*time.Second), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := way.read(o)
+		o.Close()
+		out = append(out, reading{way.how, got, err})
+	}
+	return out
+}
+
 // TestGetDetectsCorruption: a chunk replaced by other bytes is a digest mismatch, a
 // missing chunk a chunk-count mismatch, a chunk of another length a size mismatch —
 // each the error of the Read that reaches the end, never a hang.
@@ -99,24 +129,11 @@ func TestGetDetectsCorruption(t *testing.T) {
 		if _, err := e.j.Publish(ctx, chunkSubj(info), bytes.Repeat([]byte{'x'}, 1000)); err != nil {
 			t.Fatal(err)
 		}
-		r, err := s.Get(ctx, "digest")
-		if err != nil {
-			t.Fatal(err)
+		for _, rd := range readBothWays(t, s, "digest") {
+			if !errors.Is(rd.err, obj.ErrDigestMismatch) || len(rd.got) != len(data) {
+				t.Errorf("batch %v: replaced chunk, %s: %d bytes, %v", batch, rd.how, len(rd.got), rd.err)
+			}
 		}
-		got, err := readAll(t, r)
-		if !errors.Is(err, obj.ErrDigestMismatch) || len(got) != len(data) {
-			t.Errorf("batch %v: replaced chunk: %d bytes, %v", batch, len(got), err)
-		}
-		r.Close()
-		r, err = s.Get(ctx, "digest")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err = writeAll(t, r)
-		if !errors.Is(err, obj.ErrDigestMismatch) || len(got) != len(data) {
-			t.Errorf("batch %v: replaced chunk, WriteTo: %d bytes, %v", batch, len(got), err)
-		}
-		r.Close()
 		if _, err := s.GetBytes(ctx, "digest"); !errors.Is(err, obj.ErrDigestMismatch) {
 			t.Errorf("batch %v: GetBytes: %v", batch, err)
 		}
@@ -127,24 +144,11 @@ func TestGetDetectsCorruption(t *testing.T) {
 		if err := e.m.DeleteMsg(ctx, "OBJ_bad", seqs[1]); err != nil {
 			t.Fatal(err)
 		}
-		r, err = s.Get(ctx, "missing")
-		if err != nil {
-			t.Fatal(err)
+		for _, rd := range readBothWays(t, s, "missing") {
+			if !errors.Is(rd.err, obj.ErrChunkCountMismatch) || len(rd.got) != 4000 {
+				t.Errorf("batch %v: missing chunk, %s: %d bytes, %v", batch, rd.how, len(rd.got), rd.err)
+			}
 		}
-		got, err = readAll(t, r)
-		if !errors.Is(err, obj.ErrChunkCountMismatch) || len(got) != 4000 {
-			t.Errorf("batch %v: missing chunk: %d bytes, %v", batch, len(got), err)
-		}
-		r.Close()
-		r, err = s.Get(ctx, "missing")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err = writeAll(t, r)
-		if !errors.Is(err, obj.ErrChunkCountMismatch) || len(got) != 4000 {
-			t.Errorf("batch %v: missing chunk, WriteTo: %d bytes, %v", batch, len(got), err)
-		}
-		r.Close()
 
 		// A shorter last chunk.
 		info = put("size")
