@@ -37,8 +37,10 @@ func checkSubject(s string, wildcards bool) error {
 }
 
 // plainSubject reports whether the non-empty s is a valid subject without wildcards:
-// no byte below '!' (space, tab, CR, LF; the other control bytes, valid but rare, are
-// left to the token walk), no '*' or '>', and no leading, trailing or doubled '.'.
+// no whitespace, no '*' or '>', and no leading, trailing or doubled '.'. A false answer
+// only sends s to the token walk: the eight-byte words refuse every byte below '!'
+// (the control bytes other than whitespace are valid but rare), the tail only what
+// subjectSpecial marks.
 // Eight bytes at a time, with the usual bit tricks: (x - ones*n) &^ x has a high bit
 // set iff some byte of x is below n (n <= 0x80), and a byte is '.' iff its high bit
 // survives in ^(((d & 0x7f...) + 0x7f...) | d) where d is x XOR eight dots.

@@ -82,8 +82,8 @@ func inTurn(verb string, cut func(*natstest.Cluster, testing.TB, int), min, spre
 	}
 }
 
-// chaosDuration is how long the servers are restarted: 30 s, or 8 s with -short (still
-// several restarts).
+// chaosDuration is how long the cluster is broken again and again: 30 s, or 8 s with
+// -short (still several breakages).
 func chaosDuration() time.Duration {
 	if testing.Short() {
 		return 8 * time.Second
@@ -94,11 +94,12 @@ func chaosDuration() time.Duration {
 // runChaos runs, on a 3-node cluster, (a) a publisher to an R3 stream with a unique
 // Nats-Msg-Id per number, retrying each number until it is acknowledged; (b) a durable
 // pull consumer acking everything; (c) an ordered consumer; (d) a KV writer and a
-// watcher of its R3 bucket — while restart breaks the cluster every 1–3 s. At the end:
+// watcher of its R3 bucket — while breakage breaks the cluster every 1–3 s (a restart,
+// an isolation, a silence: it returns what it did). At the end:
 // every acknowledged publish is in the stream, the pull consumer saw each at least once,
 // the ordered consumer saw the whole stream once and in order, and the watcher's view
 // equals the bucket.
-func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Rand) string, opts ...natstest.Option) {
+func runChaos(t *testing.T, breakage func(*testing.T, *natstest.Cluster, *rand.Rand) string, opts ...natstest.Option) {
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0))
@@ -252,13 +253,13 @@ func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Ra
 	})
 
 	// The chaos.
-	restarts := 0
+	breaks := 0
 	for end := time.Now().Add(chaosDuration()); time.Now().Before(end); {
 		time.Sleep(time.Second + time.Duration(rng.Int64N(int64(2*time.Second))))
-		who := restart(t, cl, rng)
-		restarts++
+		what := breakage(t, cl, rng)
+		breaks++
 		d, _ := acked.stats()
-		t.Logf("restart %d (%s): %d acknowledged so far", restarts, who, d)
+		t.Logf("breakage %d (%s): %d acknowledged so far", breaks, what, d)
 	}
 	closeStop()
 	cl.WaitReady(t)
@@ -339,8 +340,8 @@ func runChaos(t *testing.T, restart func(*testing.T, *natstest.Cluster, *rand.Ra
 	nAcked, _ := acked.stats()
 	nPulled, redelivered := pulled.stats()
 	nOrdered, _ := ordered.stats()
-	t.Logf("restarts %d; published %d, acked %d, retried %d, duplicates %d; pull delivered %d (+%d redeliveries); ordered %d; stream %d msgs; kv puts %d (failed %d)",
-		restarts, published.Load(), nAcked, retried.Load(), duplicates.Load(), nPulled, redelivered,
+	t.Logf("breakages %d; published %d, acked %d, retried %d, duplicates %d; pull delivered %d (+%d redeliveries); ordered %d; stream %d msgs; kv puts %d (failed %d)",
+		breaks, published.Load(), nAcked, retried.Load(), duplicates.Load(), nPulled, redelivered,
 		nOrdered, si.State.Msgs, puts.Load(), putFails.Load())
 	if nAcked < 10 || puts.Load() < 10 {
 		t.Errorf("too little work got through the chaos to prove anything: %d acked, %d kv puts", nAcked, puts.Load())
