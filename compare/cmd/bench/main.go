@@ -19,10 +19,12 @@
 //	cd compare && go run ./cmd/bench -short
 //	go run ./cmd/bench -workloads pub16,req16 -runs 7
 //	go run ./cmd/bench -clients natsactor -workloads pubsub16 -cpuprofile /tmp/natsactor.pprof
+//	go run ./cmd/bench -workloads js_consume_ack -timedprofile /tmp/prof
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,6 +43,7 @@ type config struct {
 	clients    []string
 	serverBin  string
 	cpuProfile string
+	timedProf  string
 	verbose    bool
 }
 
@@ -53,6 +56,7 @@ func main() {
 	flag.StringVar(&clients, "clients", "natsactor,natsgo", "clients to run (one of them alone is handy with -cpuprofile); add floor for raw protocol frames, what any client could reach")
 	flag.StringVar(&cfg.serverBin, "server-bin", "", "use this nats-server binary instead of building the pinned version")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole bench to this file")
+	flag.StringVar(&cfg.timedProf, "timedprofile", "", "CPU-profile each run's timed part alone into this directory, one file per workload, client and run")
 	flag.BoolVar(&cfg.verbose, "v", false, "print every run to stderr")
 	flag.Parse()
 	if cfg.runs <= 0 {
@@ -118,6 +122,12 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			return fmt.Errorf("unknown client %q (natsactor, natsgo, floor)", c)
 		}
 	}
+	if cfg.cpuProfile != "" && cfg.timedProf != "" {
+		return errors.New("-cpuprofile and -timedprofile exclude each other (one CPU profile at a time)")
+	}
+	if err := setTimedProfileDir(cfg.timedProf); err != nil {
+		return err
+	}
 	bin := cfg.serverBin
 	if bin == "" {
 		if bin, err = serverBinary(ctx); err != nil {
@@ -176,6 +186,7 @@ func runWorkload(ctx context.Context, cfg config, w workload, url string) (strin
 				continue // no floor for this workload
 			}
 			settle()
+			nextTimedProfile(w.name, client, round+1)
 			r, err := runWatched(ctx, client, fns[client], p)
 			if err != nil {
 				return "", fmt.Errorf("%s run %d: %w", client, round+1, err)

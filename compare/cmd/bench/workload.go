@@ -132,6 +132,7 @@ func startMeter() *meter {
 	m.heapDone.Go(m.sampleHeap)
 	m.cpuStart = processCPU()
 	m.srvStart = processCPUOf(int(serverPID.Load()))
+	startTimedProfile()
 	m.start = time.Now()
 	return m
 }
@@ -142,6 +143,7 @@ func (m *meter) stop(r *result) time.Duration {
 	wall := time.Since(m.start)
 	r.cpu = processCPU() - m.cpuStart
 	r.srvCPU = processCPUOf(int(serverPID.Load())) - m.srvStart
+	stopTimedProfile() // after the readings: writing the profile out is not the run's
 	close(m.stopHeap)
 	m.heapDone.Wait()
 	r.heap = m.peak
