@@ -159,3 +159,16 @@ func BenchmarkValidateAckSubject(b *testing.B) {
 		}
 	}
 }
+
+// benchHeader is a direct get reply's header block: four describing headers.
+var benchHeader = []byte("NATS/1.0\r\nNats-Stream: KV_bench\r\nNats-Subject: $KV.bench.k42\r\n" +
+	"Nats-Sequence: 1234\r\nNats-Time-Stamp: 2026-12-05T13:00:00.123456789Z\r\n\r\n")
+
+func BenchmarkParseHeader(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, _, err := ParseHeader(benchHeader); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

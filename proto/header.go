@@ -90,6 +90,21 @@ func ParseHeader(b []byte) (code int, desc string, h map[string][]string, err er
 		code = int(status[0]-'0')*100 + int(status[1]-'0')*10 + int(status[2]-'0')
 		desc = string(trimSpace(status[3:]))
 	}
+	if len(rest) == 0 {
+		return 0, "", nil, headerErr("missing CRLF terminator", b)
+	}
+	if bytes.Equal(rest, []byte("\r\n")) {
+		return code, desc, nil, nil // a status line alone: no copy, no map
+	}
+	// Keys and values are cut out of one copy of the key lines, and the first value of
+	// each key is a one-element window on one shared array: a block of n lines costs
+	// three or four allocations instead of 3n+1. A repeated key's append copies its
+	// values out (the window's capacity is one), so keys never share an array.
+	str := string(rest)
+	n := max(bytes.Count(rest, []byte{'\n'})-1, 0) // key lines, if the block is well formed
+	vals := make([]string, n)
+	h = make(map[string][]string, n)
+	at := 0 // offset of rest (and str) where the next line starts
 	for {
 		var line []byte
 		line, rest, bad = headerLine(rest)
@@ -106,29 +121,47 @@ func ParseHeader(b []byte) (code int, desc string, h map[string][]string, err er
 		if colon < 0 {
 			return 0, "", nil, headerErr(fmt.Sprintf("line %s has no ':'", excerpt(line)), b)
 		}
-		key := trimSpace(line[:colon])
-		if len(key) == 0 {
+		ks, ke := span(line[:colon])
+		if ks == ke {
 			return 0, "", nil, headerErr(fmt.Sprintf("line %s has an empty key", excerpt(line)), b)
 		}
-		if h == nil {
-			h = make(map[string][]string)
+		vs, ve := span(line[colon+1:])
+		k := str[at+ks : at+ke]
+		v := str[at+colon+1+vs : at+colon+1+ve]
+		if old, ok := h[k]; ok || len(vals) == 0 {
+			h[k] = append(old, v)
+		} else {
+			vals[0] = v
+			h[k], vals = vals[:1:1], vals[1:]
 		}
-		k := string(key)
-		h[k] = append(h[k], string(trimSpace(line[colon+1:])))
+		at += len(line) + 2
 	}
+}
+
+// span returns where b's content starts and ends once surrounding spaces and
+// tabs are trimmed (trimSpace as offsets).
+func span(b []byte) (start, end int) {
+	end = len(b)
+	for start < end && isSpace(b[start]) {
+		start++
+	}
+	for end > start && isSpace(b[end-1]) {
+		end--
+	}
+	return start, end
 }
 
 // headerLine splits off the line that starts b, up to its CRLF. bad says
 // what is wrong when no CRLF ends it or it holds a bare CR or LF.
 func headerLine(b []byte) (line, rest []byte, bad string) {
-	i := bytes.Index(b, []byte("\r\n"))
+	i := bytes.IndexByte(b, '\n')
 	if i < 0 {
 		return nil, nil, "missing CRLF terminator"
 	}
-	if bytes.IndexByte(b[:i], '\n') >= 0 || bytes.IndexByte(b[:i], '\r') >= 0 {
+	if i == 0 || b[i-1] != '\r' || bytes.IndexByte(b[:i-1], '\r') >= 0 {
 		return nil, nil, "bare CR or LF in a line"
 	}
-	return b[:i], b[i+2:], ""
+	return b[:i-1], b[i+1:], ""
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
