@@ -162,7 +162,7 @@ func (m *Manager) batchPage(ctx context.Context, stream string, r msgGetRequest,
 		if reply.Header.Get(hdrNumPending) == "" {
 			return nil, n, false, fmt.Errorf("%w: the server answered without %s", ErrBatchUnsupported, hdrNumPending)
 		}
-		msg, _, err := directMsg(reply, batchHeaders)
+		msg, err := directMsg(reply, batchHeaders)
 		if err != nil {
 			return nil, n, false, err
 		}

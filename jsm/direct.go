@@ -48,8 +48,7 @@ func (m *Manager) directGet(ctx context.Context, stream string, req msgGetReques
 	if err := directStatus(reply); err != nil {
 		return nil, err
 	}
-	msg, _, err := directMsg(reply, directHeaders)
-	return msg, err
+	return directMsg(reply, directHeaders)
 }
 
 // directStatus turns the status of a direct get reply into an *APIError. A 404 gets
@@ -66,51 +65,64 @@ func directStatus(reply *conn.Msg) error {
 	return e
 }
 
-// directMsg takes the describing headers (names, the last value of each) off a direct
-// get reply and builds the message from them; it also returns the headers taken.
-func directMsg(reply *conn.Msg, names []string) (*RawStreamMsg, map[string]string, error) {
-	h := conn.Header{}
-	for k, v := range reply.Header {
-		h[k] = append([]string(nil), v...)
-	}
-	taken := make(map[string]string, len(names))
+// directMsg builds the message of a direct get reply, taking the describing headers
+// (names; the last value of each, matched without regard to case) off the reply's
+// header, whatever is left being the stored message's own. It takes them off in place:
+// the reply is the caller's alone and is not used afterwards, so its header map
+// becomes the message's without a copy.
+func directMsg(reply *conn.Msg, names []string) (*RawStreamMsg, error) {
+	h := reply.Header
+	msg := &RawStreamMsg{}
+	var seq, ts string
 	for _, name := range names {
-		key := name
-		if _, ok := h[key]; !ok {
-			for k := range h {
-				if strings.EqualFold(k, name) {
-					key = k
-					break
-				}
-			}
-		}
-		v := h[key]
-		if len(v) == 0 {
-			continue
-		}
-		taken[name] = v[len(v)-1]
-		if len(v) == 1 {
-			delete(h, key)
-		} else {
-			h[key] = v[:len(v)-1]
+		v := takeLast(h, name)
+		switch name {
+		case hdrSubject:
+			msg.Subject = v
+		case hdrSequence:
+			seq = v
+		case hdrTimeStamp:
+			ts = v
 		}
 	}
-	seq, err := strconv.ParseUint(taken[hdrSequence], 10, 64)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: direct get reply without a valid %s", ErrBadResponse, hdrSequence)
+	var err error
+	if msg.Sequence, err = strconv.ParseUint(seq, 10, 64); err != nil {
+		return nil, fmt.Errorf("%w: direct get reply without a valid %s", ErrBadResponse, hdrSequence)
 	}
-	ts, err := time.Parse(time.RFC3339Nano, taken[hdrTimeStamp])
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: direct get reply with %s %q", ErrBadResponse, hdrTimeStamp, taken[hdrTimeStamp])
+	if msg.Time, err = time.Parse(time.RFC3339Nano, ts); err != nil {
+		return nil, fmt.Errorf("%w: direct get reply with %s %q", ErrBadResponse, hdrTimeStamp, ts)
 	}
-	msg := &RawStreamMsg{Subject: taken[hdrSubject], Sequence: seq, Time: ts}
 	if len(h) > 0 {
 		msg.Header = h
 	}
 	if len(reply.Data) > 0 {
 		msg.Data = reply.Data
 	}
-	return msg, taken, nil
+	return msg, nil
+}
+
+// takeLast removes the last value of name from h and returns it ("" when there is
+// none); the key goes with its last value.
+func takeLast(h conn.Header, name string) string {
+	key := name
+	vs, ok := h[key]
+	if !ok {
+		for k, v := range h {
+			if strings.EqualFold(k, name) {
+				key, vs = k, v
+				break
+			}
+		}
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	if len(vs) == 1 {
+		delete(h, key)
+	} else {
+		h[key] = vs[:len(vs)-1]
+	}
+	return vs[len(vs)-1]
 }
 
 // mustJSON encodes a request type that cannot fail to encode.
