@@ -22,16 +22,21 @@ type respMux struct {
 	waiters map[string]*waiter
 	failed  chan struct{} // closed by failAll; replaced for later requests
 	closed  bool
-	wakers  []*waker // idle wakers for the next requests
-	nwakers int      // wakers made, idle or in use; at most maxWakers
+	wakers  []*waker  // idle wakers for the next requests
+	nwakers int       // wakers made, idle or in use; at most maxWakers
+	free    []*waiter // waiters of finished requests, channel empty, for the next ones
 }
+
+// maxFreeWaiters bounds the waiters kept for reuse: the requests usually in flight at
+// once; a burst beyond it allocates as before.
+const maxFreeWaiters = 64
 
 // maxWakers bounds the wakers (one eventfd each) a connection
 // keeps for requests in flight; requests beyond it wait on channels alone.
 const maxWakers = 8
 
 type waiter struct {
-	ch     chan *Msg     // 1-buffered: exactly one reply is delivered
+	ch     chan *Msg     // 1-buffered: at most one reply is delivered, under the mux's mu
 	failed chan struct{} // the failAll generation this request belongs to
 	// k, when set, is woken after every change the waiting caller must see: the reply in
 	// ch, failed closed, the connection closed. The caller waits on it, not on ch.
@@ -60,10 +65,17 @@ func (r *respMux) register() (string, *waiter, error) {
 		r.sub = s
 	}
 	r.next++
-	token := strconv.FormatUint(r.next, 36)
-	w := &waiter{ch: make(chan *Msg, 1), failed: r.failed, k: r.takeWakerLocked()}
-	r.waiters[token] = w
-	return r.prefix + token, w, nil
+	var digits [13]byte // a uint64 in base 36
+	reply := r.prefix + string(strconv.AppendUint(digits[:0], r.next, 36))
+	var w *waiter
+	if n := len(r.free); n > 0 {
+		w, r.free = r.free[n-1], r.free[:n-1]
+	} else {
+		w = &waiter{ch: make(chan *Msg, 1)}
+	}
+	w.failed, w.k = r.failed, r.takeWakerLocked()
+	r.waiters[reply[len(r.prefix):]] = w
+	return reply, w, nil
 }
 
 // takeWakerLocked returns an idle waker, a new one while fewer than maxWakers exist, or nil.
@@ -83,7 +95,9 @@ func (r *respMux) takeWakerLocked() *waker {
 	return k
 }
 
-// unregister forgets the request of reply and takes its waker back.
+// unregister forgets the request of reply and takes its waker and waiter back. A reply
+// that came but was not taken (the caller's ctx ended first) is dropped here, under mu,
+// where deliver puts replies: once this returns, nothing can reach w but its next user.
 func (r *respMux) unregister(reply string, w *waiter) {
 	r.mu.Lock()
 	delete(r.waiters, reply[len(r.prefix):])
@@ -94,21 +108,33 @@ func (r *respMux) unregister(reply string, w *waiter) {
 			r.wakers = append(r.wakers, w.k)
 		}
 	}
+	select {
+	case <-w.ch:
+	default:
+	}
+	w.failed, w.k = nil, nil
+	if len(r.free) < maxFreeWaiters {
+		r.free = append(r.free, w)
+	}
 	r.mu.Unlock()
 }
 
-// deliver runs on the reader goroutine and never blocks.
+// deliver runs on the reader goroutine and never blocks: the send goes to a waiter just
+// taken out of the table, whose one-slot channel is empty. It happens under mu so that it
+// cannot land after unregister handed the waiter on to another request.
 func (r *respMux) deliver(m *Msg) {
 	r.mu.Lock()
 	token := m.Subject[min(len(r.prefix), len(m.Subject)):]
 	w := r.waiters[token]
-	delete(r.waiters, token)
-	r.mu.Unlock()
+	var k *waker
 	if w != nil {
+		delete(r.waiters, token)
 		w.ch <- m
-		if w.k != nil {
-			w.k.wake()
-		}
+		k = w.k
+	}
+	r.mu.Unlock()
+	if k != nil {
+		k.wake()
 	}
 }
 
