@@ -16,15 +16,7 @@ import (
 // its subject, must not reach the second.
 func TestRespMuxReusedWaiterStartsEmpty(t *testing.T) {
 	t.Parallel()
-	s := natstest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := Connect(ctx, s.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	r := c.resp
+	r := dial(t, natstest.Start(t).URL()).resp
 
 	reply1, w1, err := r.register()
 	if err != nil {
@@ -69,16 +61,8 @@ func TestRequestsGetTheirOwnRepliesWhileWaitersAreReused(t *testing.T) {
 	s := natstest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	srv, err := Connect(ctx, s.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	cli, err := Connect(ctx, s.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	srv := dial(t, s.URL())
+	cli := dial(t, s.URL())
 	if _, err := srv.QueueSubscribe("echo", "q", WithHandler(func(m *Msg) {
 		if rand.IntN(4) == 0 {
 			time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)

@@ -110,16 +110,8 @@ func TestWakerReuseAfterAbandonedRequests(t *testing.T) {
 	s := natstest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	srv, err := Connect(ctx, s.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	cli, err := Connect(ctx, s.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	srv := dial(t, s.URL())
+	cli := dial(t, s.URL())
 	// "slow" answers after 20 ms, when its requester gave up.
 	if _, err := srv.Subscribe("slow", WithHandler(func(m *Msg) {
 		time.Sleep(20 * time.Millisecond)
