@@ -172,3 +172,10 @@ func BenchmarkParseHeader(b *testing.B) {
 		}
 	}
 }
+
+// benchJSMsg is a message a pull consumer receives: the stream subject, then the ack
+// subject as reply, the longest control line of the common cases.
+var benchJSMsg = []byte("MSG bench.js_consume_ack 7 $JS.ACK.bench.bench.1.123456.123456.1764939600123456789.76544 16\r\n" +
+	"0123456789abcdef\r\n")
+
+func BenchmarkParseJSMsg(b *testing.B) { benchParse(b, benchJSMsg) }
