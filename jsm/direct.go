@@ -33,13 +33,13 @@ var (
 func (m *Manager) directGet(ctx context.Context, stream string, req msgGetRequest) (*RawStreamMsg, error) {
 	ctx, cancel := m.WithDefaultTimeout(ctx)
 	defer cancel()
-	subject := m.prefix + ".DIRECT.GET." + stream
+	var subject string
 	var body []byte
 	if req.LastFor != "" && proto.ValidatePublishSubject(req.LastFor) == nil {
 		// The subject-appended form, so that permissions can be granted per subject.
-		subject += "." + req.LastFor
+		subject = m.prefix + ".DIRECT.GET." + stream + "." + req.LastFor // one allocation
 	} else {
-		body = mustJSON(req)
+		subject, body = m.prefix+".DIRECT.GET."+stream, mustJSON(req)
 	}
 	reply, err := m.c.Request(ctx, subject, body)
 	if err != nil {
