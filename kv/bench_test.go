@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/natsactor/natsactor/conn"
-	"github.com/natsactor/natsactor/internal/natstest"
-	"github.com/natsactor/natsactor/js"
 	"github.com/natsactor/natsactor/jsm"
 	"github.com/natsactor/natsactor/kv"
 )
@@ -17,17 +14,7 @@ import (
 // (compare/cmd/bench does those, against nats.go, with the server in its own process).
 func benchBucket(b *testing.B) *kv.Bucket {
 	b.Helper()
-	s := natstest.Start(b, natstest.JetStream())
-	c, err := conn.Connect(context.Background(), s.URL())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
-	bk, err := kv.Create(context.Background(), js.New(c), kv.Config{Bucket: "bench", Storage: jsm.MemoryStorage})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return bk
+	return newEnv(b).bucket(b, kv.Config{Bucket: "bench", Storage: jsm.MemoryStorage})
 }
 
 // BenchmarkGet reads one 16-byte value again and again (a direct get per op).

@@ -18,14 +18,14 @@ type env struct {
 	j *js.Client
 }
 
-func newEnv(t *testing.T, opts ...natstest.Option) *env {
+func newEnv(t testing.TB, opts ...natstest.Option) *env {
 	t.Helper()
 	s := natstest.Start(t, append([]natstest.Option{natstest.JetStream()}, opts...)...)
 	c := connect(t, s.URL())
 	return &env{s: s, c: c, j: js.New(c)}
 }
 
-func connect(t *testing.T, url string, opts ...conn.Option) *conn.Conn {
+func connect(t testing.TB, url string, opts ...conn.Option) *conn.Conn {
 	t.Helper()
 	opts = append([]conn.Option{
 		conn.WithReconnectWait(50 * time.Millisecond),
@@ -39,13 +39,13 @@ func connect(t *testing.T, url string, opts ...conn.Option) *conn.Conn {
 	return c
 }
 
-func ctxT(t *testing.T, d time.Duration) context.Context {
+func ctxT(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
 }
 
-func (e *env) bucket(t *testing.T, cfg kv.Config) *kv.Bucket {
+func (e *env) bucket(t testing.TB, cfg kv.Config) *kv.Bucket {
 	t.Helper()
 	b, err := kv.Create(ctxT(t, 10*time.Second), e.j, cfg)
 	if err != nil {
