@@ -43,20 +43,31 @@ func parseMetadata(reply string) (*Metadata, error) {
 	if !strings.HasPrefix(reply, ackPrefix) {
 		return nil, fmt.Errorf("%w: reply subject %q", ErrNotJSMessage, reply)
 	}
-	t := strings.Split(reply[len(ackPrefix):], ".")
-	var md Metadata
-	switch {
-	case len(t) == 7:
-		md.Stream, md.Consumer = t[0], t[1]
-		t = t[2:]
-	case len(t) >= 9:
-		if t[0] != "_" {
-			md.Domain = t[0]
+	// The tokens after the prefix, the first nine kept (in an array: this runs for every
+	// message of an ordered consumer or a KV watcher), all counted.
+	var tok [9]string
+	count := 0
+	for s, more := reply[len(ackPrefix):], true; more; count++ {
+		var t string
+		t, s, more = strings.Cut(s, ".")
+		if count < len(tok) {
+			tok[count] = t
 		}
-		md.Stream, md.Consumer = t[2], t[3]
-		t = t[4:9]
+	}
+	var md Metadata
+	var t []string
+	switch {
+	case count == 7:
+		md.Stream, md.Consumer = tok[0], tok[1]
+		t = tok[2:7]
+	case count >= 9:
+		if tok[0] != "_" {
+			md.Domain = tok[0]
+		}
+		md.Stream, md.Consumer = tok[2], tok[3]
+		t = tok[4:9]
 	default:
-		return nil, fmt.Errorf("%w: reply subject %q has %d tokens", ErrNotJSMessage, reply, len(t)+2)
+		return nil, fmt.Errorf("%w: reply subject %q has %d tokens", ErrNotJSMessage, reply, count+2)
 	}
 	var n [5]uint64
 	for i := range n {

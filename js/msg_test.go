@@ -26,10 +26,25 @@ func TestParseMetadata(t *testing.T) {
 	if err != nil || *md != want {
 		t.Fatalf("v2 without domain: %+v %v", md, err)
 	}
-	for _, bad := range []string{"", "_INBOX.x", "$JS.ACK.a.b.c", "$JS.ACK.S.C.x.1.2.3.4", "$JS.ACK.S.C.1.2.3.4"} {
+	for _, bad := range []string{"", "_INBOX.x", "$JS.ACK.a.b.c", "$JS.ACK.S.C.x.1.2.3.4", "$JS.ACK.S.C.1.2.3.4",
+		"$JS.ACK.hub.ACCHASH.ORDERS.proc.3.42.17.1", // eight tokens
+		"$JS.ACK..proc.3.42.17.1700000000123456789.5", "$JS.ACK.ORDERS.proc.3.42.17.1700000000123456789.5."} {
 		if _, err := parseMetadata(bad); !errors.Is(err, ErrNotJSMessage) {
 			t.Errorf("%q: %v", bad, err)
 		}
+	}
+}
+
+// Ordered consumers and KV watchers parse every message's reply subject: the Metadata
+// is the one allocation.
+func TestParseMetadataAllocs(t *testing.T) {
+	reply := "$JS.ACK.hub.ACCHASH.ORDERS.proc.3.42.17.1700000000123456789.5.rnd"
+	if n := testing.AllocsPerRun(100, func() {
+		if _, err := parseMetadata(reply); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 1 {
+		t.Fatalf("parseMetadata: %v allocations, want 1", n)
 	}
 }
 
