@@ -148,6 +148,11 @@ func RetryWait(d time.Duration) PubOption {
 }
 
 func (j *Client) pubOpts(opts []PubOption) (pubOptions, error) {
+	if len(opts) == 0 {
+		// Apart from the loop below, where f(&o) makes o escape: a publish without options
+		// (most of them, and every KV put) allocates nothing here.
+		return pubOptions{retries: j.opt.publishRetries, wait: j.opt.publishRetryWait}, j.err()
+	}
 	o := pubOptions{retries: j.opt.publishRetries, wait: j.opt.publishRetryWait}
 	if err := j.err(); err != nil {
 		return o, err
