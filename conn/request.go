@@ -213,7 +213,7 @@ func (c *Conn) awaitReply(ctx context.Context, w *waiter, subject string) (*Msg,
 	if w.k == nil {
 		return c.awaitChannels(ctx, w, subject, true)
 	}
-	stop := context.AfterFunc(ctx, w.k.wake)
+	stop := context.AfterFunc(ctx, w.k.wakeFn)
 	defer stop()
 	for {
 		if resp, err := c.awaitChannels(ctx, w, subject, false); resp != nil || err != nil {

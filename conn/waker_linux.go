@@ -22,6 +22,7 @@ import (
 type waker struct {
 	f      *os.File
 	closed atomic.Bool
+	wakeFn func() // k.wake as a func value, made once: a method value allocates each time
 }
 
 // maxWakersPerProcess bounds the file descriptors wakers take, whatever the number of
@@ -45,7 +46,9 @@ func newWaker() *waker {
 		return nil
 	}
 	// Non-blocking, so os.NewFile hands it to the poller.
-	return &waker{f: os.NewFile(fd, "natsactor-waker")}
+	k := &waker{f: os.NewFile(fd, "natsactor-waker")}
+	k.wakeFn = k.wake
+	return k
 }
 
 // wake makes the current or next wait return. Wakes coalesce; it never blocks (an

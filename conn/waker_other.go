@@ -4,7 +4,7 @@ package conn
 
 // waker is only available on Linux (see waker_linux.go); elsewhere requests wait on
 // channels.
-type waker struct{}
+type waker struct{ wakeFn func() }
 
 func newWaker() *waker { return nil }
 
