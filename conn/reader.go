@@ -104,6 +104,8 @@ func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
 		if len(reply) > 0 {
 			m.Reply = string(reply)
 		}
+	case s.direct != nil && len(reply) == 0:
+		// Left to direct (see Subscription.direct).
 	case len(reply) > 0:
 		// A subject other than the subscription's (a wildcard's, or a JetStream
 		// consumer's, whose messages keep their stream subject) and a reply (its ack
@@ -120,14 +122,14 @@ func (r *reader) Msg(subject, reply []byte, sid uint64, hdr, data []byte) {
 	if len(hdr) > 0 {
 		code, desc, h, err := proto.ParseHeader(hdr)
 		if err != nil {
-			c.ev.post(Event{Kind: EventAsyncError, Sub: s, Err: fmt.Errorf("%w: message on %q: %w", ErrProtocol, m.Subject, err)})
+			c.ev.post(Event{Kind: EventAsyncError, Sub: s, Err: fmt.Errorf("%w: message on %q: %w", ErrProtocol, subject, err)})
 		}
 		if code != 0 {
 			m.status = &msgStatus{code: code, desc: desc}
 		}
 		m.Header = Header(h)
 	}
-	if s.enqueue(m) {
+	if s.enqueue(m, subject) {
 		r.woken = append(r.woken, s)
 	}
 }

@@ -36,6 +36,7 @@ const maxFreeWaiters = 64
 const maxWakers = 8
 
 type waiter struct {
+	reply  string        // the reply subject registered; the delivered reply's Subject
 	ch     chan *Msg     // 1-buffered: at most one reply is delivered, under the mux's mu
 	failed chan struct{} // the failAll generation this request belongs to
 	// k, when set, is woken after every change the waiting caller must see: the reply in
@@ -73,7 +74,7 @@ func (r *respMux) register() (string, *waiter, error) {
 	} else {
 		w = &waiter{ch: make(chan *Msg, 1)}
 	}
-	w.failed, w.k = r.failed, r.takeWakerLocked()
+	w.reply, w.failed, w.k = reply, r.failed, r.takeWakerLocked()
 	r.waiters[reply[len(r.prefix):]] = w
 	return reply, w, nil
 }
@@ -112,7 +113,7 @@ func (r *respMux) unregister(reply string, w *waiter) {
 	case <-w.ch:
 	default:
 	}
-	w.failed, w.k = nil, nil
+	w.reply, w.failed, w.k = "", nil, nil
 	if len(r.free) < maxFreeWaiters {
 		r.free = append(r.free, w)
 	}
@@ -121,14 +122,18 @@ func (r *respMux) unregister(reply string, w *waiter) {
 
 // deliver runs on the reader goroutine and never blocks: the send goes to a waiter just
 // taken out of the table, whose one-slot channel is empty. It happens under mu so that it
-// cannot land after unregister handed the waiter on to another request.
-func (r *respMux) deliver(m *Msg) {
+// cannot land after unregister handed the waiter on to another request. subject is the
+// one received; a reply without a reply subject of its own comes with m.Subject unset
+// (see Subscription.direct) and gets the waiter's string, equal to it, not a copy.
+func (r *respMux) deliver(m *Msg, subject []byte) {
 	r.mu.Lock()
-	token := m.Subject[min(len(r.prefix), len(m.Subject)):]
-	w := r.waiters[token]
+	w := r.waiters[string(subject[min(len(r.prefix), len(subject)):])]
 	var k *waker
 	if w != nil {
-		delete(r.waiters, token)
+		delete(r.waiters, w.reply[len(r.prefix):])
+		if m.Subject == "" {
+			m.Subject = w.reply
+		}
 		w.ch <- m
 		k = w.k
 	}

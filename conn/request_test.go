@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,7 @@ func TestRequestReply(t *testing.T) {
 		m.RespondMsg(r)
 	}))
 	srv.Flush(ctx)
+	replySubjects := map[string]bool{}
 	for i := range 50 {
 		req := conn.NewMsg("echo")
 		req.Header.Set("Id", fmt.Sprint(i))
@@ -33,6 +35,11 @@ func TestRequestReply(t *testing.T) {
 		if string(r.Data) != fmt.Sprint("payload", i) || r.Header.Get("Seen") != fmt.Sprint(i) {
 			t.Fatalf("reply %d: %q %v", i, r.Data, r.Header)
 		}
+		// A reply carries the subject it was sent to: this request's own inbox.
+		if !strings.HasPrefix(r.Subject, conn.DefaultInboxPrefix+".") || replySubjects[r.Subject] {
+			t.Fatalf("reply %d on %q (seen before: %v)", i, r.Subject, replySubjects[r.Subject])
+		}
+		replySubjects[r.Subject] = true
 	}
 	// Concurrent requests each get their own answer.
 	errs := make(chan error, 100)

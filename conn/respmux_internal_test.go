@@ -22,7 +22,7 @@ func TestRespMuxReusedWaiterStartsEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.deliver(&Msg{Subject: reply1, Data: []byte("for the first")})
+	r.deliver(&Msg{Data: []byte("for the first")}, []byte(reply1))
 	r.unregister(reply1, w1) // its caller gave up before taking the reply
 
 	reply2, w2, err := r.register()
@@ -36,17 +36,17 @@ func TestRespMuxReusedWaiterStartsEmpty(t *testing.T) {
 	if reply2 == reply1 {
 		t.Fatalf("two requests got the reply subject %q", reply1)
 	}
-	r.deliver(&Msg{Subject: reply1, Data: []byte("for the first, again")})
+	r.deliver(&Msg{Data: []byte("for the first, again")}, []byte(reply1))
 	select {
 	case m := <-w2.ch:
 		t.Fatalf("the second request got %q, a reply for the first", m.Data)
 	default:
 	}
-	r.deliver(&Msg{Subject: reply2, Data: []byte("for the second")})
+	r.deliver(&Msg{Data: []byte("for the second")}, []byte(reply2))
 	select {
 	case m := <-w2.ch:
-		if string(m.Data) != "for the second" {
-			t.Fatalf("the second request got %q", m.Data)
+		if string(m.Data) != "for the second" || m.Subject != reply2 {
+			t.Fatalf("the second request got %q on %q, want it on %q", m.Data, m.Subject, reply2)
 		}
 	default:
 		t.Fatal("the second request's reply did not arrive")

@@ -52,7 +52,11 @@ type Subscription struct {
 	subject string
 	queue   string
 	handler func(*Msg)
-	direct  func(*Msg) // internal subscriptions: called on the reader goroutine, must not block
+	// direct, for internal subscriptions, is called on the reader goroutine instead of
+	// queueing, and must not block. It gets the subject as received: when the message
+	// has no reply, the reader leaves m.Subject for direct to fill in (the request mux
+	// names a reply with the string it registered, which saves a copy per request).
+	direct func(m *Msg, subject []byte)
 
 	q    *actor.Queue[*Msg]
 	ch   chan *Msg
@@ -254,11 +258,12 @@ func (s *Subscription) endInput() {
 // waiting for handlers could deadlock.
 func (s *Subscription) insideHandler() bool { return actor.InHandler() }
 
-// enqueue is called by the reader for each message; it never blocks.
+// enqueue is called by the reader for each message, with the subject as received; it
+// never blocks.
 //
 // The consumer is not woken: wake reports that m made the queue non-empty, and then the
 // reader calls s.q.Wake once it has parsed the chunk m came in (see reader.wakeAll).
-func (s *Subscription) enqueue(m *Msg) (wake bool) {
+func (s *Subscription) enqueue(m *Msg, subject []byte) (wake bool) {
 	n := s.received.Add(1)
 	if max := s.max.Load(); max > 0 {
 		if n > max {
@@ -273,7 +278,7 @@ func (s *Subscription) enqueue(m *Msg) (wake bool) {
 	}
 	if s.direct != nil {
 		s.delivered.Add(1)
-		s.direct(m)
+		s.direct(m, subject)
 		return false
 	}
 	if ok, wake := s.q.PushQuiet(m, m.size()); ok {
