@@ -3,6 +3,7 @@ package chaos_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -113,14 +114,16 @@ func runChaos(t *testing.T, breakage func(*testing.T, *natstest.Cluster, *rand.R
 	defer c.Close()
 	j := js.New(c)
 	m := j.Manager()
-	if _, err := m.AddStream(ctx, jsm.StreamConfig{Name: "CHAOS", Subjects: []string{"chaos.>"},
-		Replicas: 3, Duplicates: 10 * time.Minute}); err != nil {
-		t.Fatal(err)
-	}
-	bucket, err := kv.Create(ctx, j, kv.Config{Bucket: "chaos", Replicas: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
+	retrySetup(t, ctx, "add stream", func(ctx context.Context) error {
+		_, err := m.AddStream(ctx, jsm.StreamConfig{Name: "CHAOS", Subjects: []string{"chaos.>"},
+			Replicas: 3, Duplicates: 10 * time.Minute})
+		return err
+	})
+	var bucket *kv.Bucket
+	retrySetup(t, ctx, "create bucket", func(ctx context.Context) (err error) {
+		bucket, err = kv.Create(ctx, j, kv.Config{Bucket: "chaos", Replicas: 3})
+		return err
+	})
 
 	var acked, pulled, ordered counts
 	var published, retried, duplicates, orderErrs atomic.Int64
@@ -363,5 +366,28 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() error) {
 			t.Fatalf("timed out waiting for %s: %v", what, err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// retrySetup runs an idempotent set-up call (creating a stream or bucket that the
+// retry asks for again with the same configuration, which the server accepts) until it
+// succeeds, 10 s an attempt. On a fresh cluster the reply to a JetStream API request can
+// be lost while the request took effect: the server answering it may not yet know of
+// the requester's reply subscription, whose interest spreads over the routes on its
+// own (seen on the partitionable cluster: no reply within 20 s, the stream there, the
+// next request on the same connection answered at once).
+func retrySetup(t *testing.T, ctx context.Context, what string, do func(context.Context) error) {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := do(actx)
+		cancel()
+		if err == nil {
+			return
+		}
+		if attempt == 5 || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s (attempt %d): %v", what, attempt, err)
+		}
+		t.Logf("%s: %v; asking again", what, err)
 	}
 }
