@@ -138,19 +138,6 @@ func ParseHeader(b []byte) (code int, desc string, h map[string][]string, err er
 	}
 }
 
-// span returns where b's content starts and ends once surrounding spaces and
-// tabs are trimmed (trimSpace as offsets).
-func span(b []byte) (start, end int) {
-	end = len(b)
-	for start < end && isSpace(b[start]) {
-		start++
-	}
-	for end > start && isSpace(b[end-1]) {
-		end--
-	}
-	return start, end
-}
-
 // headerLine splits off the line that starts b, up to its CRLF. bad says
 // what is wrong when no CRLF ends it or it holds a bare CR or LF.
 func headerLine(b []byte) (line, rest []byte, bad string) {

@@ -466,15 +466,24 @@ func isBlank(b []byte) bool {
 	return true
 }
 
+// span returns where b's content starts and ends once leading and trailing spaces and
+// tabs are left out: trimSpace as offsets, for ParseHeader, which cuts its strings out of
+// one copy of the block by offset.
+func span(b []byte) (start, end int) {
+	end = len(b)
+	for start < end && isSpace(b[start]) {
+		start++
+	}
+	for end > start && isSpace(b[end-1]) {
+		end--
+	}
+	return start, end
+}
+
 // trimSpace drops leading and trailing spaces and tabs.
 func trimSpace(b []byte) []byte {
-	for len(b) > 0 && isSpace(b[0]) {
-		b = b[1:]
-	}
-	for len(b) > 0 && isSpace(b[len(b)-1]) {
-		b = b[:len(b)-1]
-	}
-	return b
+	start, end := span(b)
+	return b[start:end]
 }
 
 // errText extracts the text of an -ERR: trimmed, and without one pair of
