@@ -47,12 +47,11 @@ func parseMetadata(reply string) (*Metadata, error) {
 	// message of an ordered consumer or a KV watcher), all counted.
 	var tok [9]string
 	count := 0
-	for s, more := reply[len(ackPrefix):], true; more; count++ {
-		var t string
-		t, s, more = strings.Cut(s, ".")
+	for t := range strings.SplitSeq(reply[len(ackPrefix):], ".") {
 		if count < len(tok) {
 			tok[count] = t
 		}
+		count++
 	}
 	var md Metadata
 	var t []string

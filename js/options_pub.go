@@ -148,15 +148,17 @@ func RetryWait(d time.Duration) PubOption {
 }
 
 func (j *Client) pubOpts(opts []PubOption) (pubOptions, error) {
-	if len(opts) == 0 {
-		// Apart from the loop below, where f(&o) makes o escape: a publish without options
-		// (most of them, and every KV put) allocates nothing here.
-		return pubOptions{retries: j.opt.publishRetries, wait: j.opt.publishRetryWait}, j.err()
-	}
 	o := pubOptions{retries: j.opt.publishRetries, wait: j.opt.publishRetryWait}
-	if err := j.err(); err != nil {
+	if err := j.err(); err != nil || len(opts) == 0 {
 		return o, err
 	}
+	return applyPubOpts(o, opts)
+}
+
+// applyPubOpts applies opts to a copy of o. It is apart from pubOpts because f(&o)
+// moves o to the heap: a publish without options (most, and every KV put) skips it
+// and allocates nothing.
+func applyPubOpts(o pubOptions, opts []PubOption) (pubOptions, error) {
 	for _, f := range opts {
 		if err := f(&o); err != nil {
 			return o, err
