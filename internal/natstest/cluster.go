@@ -147,9 +147,10 @@ func (c *Cluster) Leader() *Server {
 	return nil
 }
 
-// WaitReady waits until every member is running with a route to each other member and,
-// with JetStream, until a meta leader is elected, sees all members and every member is
-// current with it. It fails the test after 30 seconds.
+// WaitReady waits until every member is running with all its route connections to each
+// other member (the pool's and the pinned accounts') and, with JetStream, until a meta
+// leader is elected, sees all members and every member is current with it. It fails the
+// test after 30 seconds.
 func (c *Cluster) WaitReady(t testing.TB) {
 	t.Helper()
 	waitFor(t, clusterTimeout, c.ready)
@@ -165,6 +166,12 @@ func (c *Cluster) ready() error {
 		}
 		if got := srv.NumRemotes(); got != n-1 {
 			return fmt.Errorf("server %s has routes to %d servers, want %d", s.Name(), got, n-1)
+		}
+		// A remote counts once its first route connection is up; the rest of the pool
+		// follows. Until it has, messages of an account whose connection is missing do
+		// not cross, nor does its interest (seen: a JetStream API reply lost).
+		if got, want := srv.NumRoutes(), (n-1)*s.routeConns(); got != want {
+			return fmt.Errorf("server %s has %d route connections, want %d", s.Name(), got, want)
 		}
 	}
 	if !c.servers[0].cfg.jetStream {

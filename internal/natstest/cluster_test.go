@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/nats-io/nats-server/v2/server"
 )
 
 func TestClusterFormsAndReforms(t *testing.T) {
@@ -104,4 +106,43 @@ func TestJetStreamClusterLameDuckThenRestart(t *testing.T) {
 		return
 	}
 	t.Fatal("no leader")
+}
+
+// TestClusterReadyHasWholeRoutePools starts partitionable clusters (their routes cross
+// relays and so form slowest) and checks that, once StartCluster returns, each member
+// has every route connection to each other member: the pool's three and the system
+// account's own. A member counts a remote from its first connection on, so a cluster
+// that counted as ready then had missing pool connections in about one start in eight,
+// and a JetStream API reply could be lost.
+func TestClusterReadyHasWholeRoutePools(t *testing.T) {
+	t.Parallel()
+	for i := range 4 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			c := StartCluster(t, 3, Partitionable())
+			for _, s := range c.Servers() {
+				rz, err := s.Server().Routez(nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pool, sys := map[string]int{}, map[string]int{}
+				for _, r := range rz.Routes {
+					if r.Account == s.Server().SystemAccount().Name {
+						sys[r.RemoteName]++
+					} else {
+						pool[r.RemoteName]++
+					}
+				}
+				for _, o := range c.Servers() {
+					if o == s {
+						continue
+					}
+					if pool[o.Name()] != server.DEFAULT_ROUTE_POOL_SIZE || sys[o.Name()] != 1 {
+						t.Errorf("%s has %d pool and %d system account route connections to %s, want %d and 1",
+							s.Name(), pool[o.Name()], sys[o.Name()], o.Name(), server.DEFAULT_ROUTE_POOL_SIZE)
+					}
+				}
+			}
+		})
+	}
 }

@@ -26,6 +26,10 @@ type Server struct {
 	st  memberState
 	srv *server.Server
 	bg  sync.WaitGroup // lame duck goroutines
+	// perRemote is how many route connections srv keeps to each other member once its
+	// routes are whole: the pool, one per pinned account (the system account's among
+	// them), or one without pooling.
+	perRemote int
 }
 
 // Start starts a nats-server in-process on a random port of 127.0.0.1, waits until it
@@ -114,9 +118,14 @@ func isListenErr(err error) bool {
 
 // bootOnce makes one attempt; s.mu is held.
 func (s *Server) bootOnce() (*server.Server, error) {
-	srv, err := server.NewServer(s.cfg.options(&s.st))
+	opts := s.cfg.options(&s.st)
+	srv, err := server.NewServer(opts) // fills in opts' defaults: pool size, pinned accounts
 	if err != nil {
 		return nil, err
+	}
+	s.perRemote = 1
+	if opts.Cluster.PoolSize > 0 {
+		s.perRemote = opts.Cluster.PoolSize + len(opts.Cluster.PinnedAccounts)
 	}
 	if s.log != nil {
 		srv.SetLoggerV2(s.log, s.log.debug, s.log.trace, false)
@@ -213,6 +222,14 @@ func (s *Server) LameDuck() {
 func (s *Server) Running() bool {
 	srv := s.Server()
 	return srv != nil && srv.Running()
+}
+
+// routeConns returns how many route connections the server keeps to each other member
+// once its routes are whole (see perRemote).
+func (s *Server) routeConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.perRemote
 }
 
 // Server returns the running nats-server, or the last one after Shutdown. Restart
