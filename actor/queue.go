@@ -1,6 +1,9 @@
 package actor
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 const (
 	// queueMinCap is the ring's first allocation.
@@ -36,21 +39,28 @@ const (
 // Items live in a ring buffer that grows by doubling and is reused, so Push and Pop do
 // not allocate in steady state.
 type Queue[T any] struct {
-	mu       sync.Mutex
-	ring     []queueItem[T] // len is 0 or a power of two
-	head     int            // index of the oldest item
-	items    int
-	bytes    int
-	maxItems int
-	maxBytes int
-	closed   bool
-	ready    chan struct{}
-	notify   func() // see SetNotify; called outside mu
+	mu    sync.Mutex
+	ring  []Item[T] // len is 0 or a power of two
+	head  int       // index of the oldest item
+	items int       // in the ring
+	bytes int
+	// held and heldBytes count the items taken by Hold and not yet released: still
+	// pending, so they count toward the limits and Len. They are changed under mu by
+	// Hold, without it by Release (a Push racing a Release may see the item still held,
+	// as if it had come a moment earlier).
+	held      atomic.Int64
+	heldBytes atomic.Int64
+	maxItems  int
+	maxBytes  int
+	closed    bool
+	ready     chan struct{}
+	notify    func() // see SetNotify; called outside mu
 }
 
-type queueItem[T any] struct {
-	v    T
-	size int
+// Item is a queued value with the size it was pushed with, as Hold hands it out.
+type Item[T any] struct {
+	V    T
+	Size int
 }
 
 // NewQueue returns an empty queue holding at most maxItems items and maxBytes bytes;
@@ -99,15 +109,15 @@ func (q *Queue[T]) push(v T, size int, wake bool) (ok, first bool) {
 	size = max(size, 0)
 	q.mu.Lock()
 	if q.closed ||
-		(q.maxItems > 0 && q.items >= q.maxItems) ||
-		(q.maxBytes > 0 && size > q.maxBytes-q.bytes) {
+		(q.maxItems > 0 && q.items+int(q.held.Load()) >= q.maxItems) ||
+		(q.maxBytes > 0 && size > q.maxBytes-q.bytes-int(q.heldBytes.Load())) {
 		q.mu.Unlock()
 		return false, false
 	}
 	if q.items == len(q.ring) {
 		q.grow()
 	}
-	q.ring[(q.head+q.items)&(len(q.ring)-1)] = queueItem[T]{v: v, size: size}
+	q.ring[(q.head+q.items)&(len(q.ring)-1)] = Item[T]{V: v, Size: size}
 	q.items++
 	q.bytes += size
 	first = q.items == 1
@@ -149,17 +159,49 @@ func (q *Queue[T]) PopBatch(dst []T, limit int) []T {
 	return dst
 }
 
+// Hold removes up to max of the oldest items (all of them if max <= 0), appends them
+// with their sizes to dst in order and returns the extended slice, under one lock where
+// Pop takes one per item. The items stay pending, counting toward the limits and Len,
+// until the consumer gives each back with Release when it hands the item on; so a
+// consumer working through a batch holds no more than the limits allow, and Len counts
+// what it has not handed on yet. It does not block.
+func (q *Queue[T]) Hold(dst []Item[T], max int) []Item[T] {
+	q.mu.Lock()
+	n := q.items
+	if max > 0 && max < n {
+		n = max
+	}
+	bytes := 0
+	for range n {
+		v, size := q.take()
+		dst = append(dst, Item[T]{V: v, Size: size})
+		bytes += size
+	}
+	q.held.Add(int64(n))
+	q.heldBytes.Add(int64(bytes))
+	q.mu.Unlock()
+	return dst
+}
+
+// Release ends the hold of an item taken by Hold: it no longer counts as pending. Call
+// it once per held item, delivered or discarded. It does not take the queue's lock.
+func (q *Queue[T]) Release(it Item[T]) {
+	q.held.Add(-1)
+	q.heldBytes.Add(-int64(it.Size))
+}
+
 // Ready returns the wake-up channel (capacity 1). A value is pending on it after a Push
 // that found the queue empty, until the consumer receives it, and after Close; so a
 // consumer that pops until the queue is empty before waiting again never misses an item.
 // It is never closed.
 func (q *Queue[T]) Ready() <-chan struct{} { return q.ready }
 
-// Len returns the number of items queued and their total size in bytes.
+// Len returns the number of items pending (queued, or held and not yet released) and
+// their total size in bytes.
 func (q *Queue[T]) Len() (items, bytes int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.items, q.bytes
+	return q.items + int(q.held.Load()), q.bytes + int(q.heldBytes.Load())
 }
 
 // SetLimits replaces both limits (<= 0 means unlimited). Items already queued stay even
@@ -206,8 +248,8 @@ func (q *Queue[T]) Closed() bool {
 // zeroed so the queue keeps no reference to a popped value.
 func (q *Queue[T]) take() (T, int) {
 	it := &q.ring[q.head]
-	v, size := it.v, it.size
-	*it = queueItem[T]{}
+	v, size := it.V, it.Size
+	*it = Item[T]{}
 	q.head = (q.head + 1) & (len(q.ring) - 1)
 	q.items--
 	q.bytes -= size
@@ -223,7 +265,7 @@ func (q *Queue[T]) take() (T, int) {
 // grow doubles the ring, moving the items to its start in order; q.mu is held and the
 // ring is full.
 func (q *Queue[T]) grow() {
-	ring := make([]queueItem[T], max(2*len(q.ring), queueMinCap))
+	ring := make([]Item[T], max(2*len(q.ring), queueMinCap))
 	n := copy(ring, q.ring[q.head:])
 	copy(ring[n:], q.ring[:q.head])
 	q.ring, q.head = ring, 0

@@ -59,22 +59,24 @@ func TestQueueWrapAndGrowKeepFIFO(t *testing.T) {
 	checkLen(t, q, 0, 0)
 }
 
-// Random pushes and pops against a slice model: order, sizes and Len always agree.
+// Random pushes, pops, holds and releases against a slice model: order, sizes and Len
+// (held items counting until released) always agree.
 func TestQueueMatchesModel(t *testing.T) {
 	type item struct{ v, size int }
 	rng := rand.New(rand.NewPCG(1, 2))
 	q := NewQueue[int](0, 0)
 	var model []item
+	var held []Item[int]
 	bytes, next := 0, 0
 	for step := range 20000 {
-		switch r := rng.IntN(10); {
+		switch r := rng.IntN(12); {
 		case r < 5:
 			size := rng.IntN(100)
 			mustPush(t, q, next, size)
 			model = append(model, item{next, size})
 			bytes += size
 			next++
-		case r < 9:
+		case r < 8:
 			v, size, ok := q.Pop()
 			if len(model) == 0 {
 				if ok {
@@ -87,7 +89,7 @@ func TestQueueMatchesModel(t *testing.T) {
 			}
 			bytes -= size
 			model = model[1:]
-		default:
+		case r < 9:
 			k := rng.IntN(5)
 			got := q.PopBatch(nil, k)
 			if k == 0 || k > len(model) {
@@ -102,8 +104,64 @@ func TestQueueMatchesModel(t *testing.T) {
 				t.Fatalf("step %d: PopBatch(%d) (-want +got):\n%s", step, k, diff)
 			}
 			model = model[k:]
+		case r < 10:
+			k := rng.IntN(5)
+			n := len(held)
+			held = q.Hold(held, k)
+			if k == 0 || k > len(model) {
+				k = len(model)
+			}
+			want := []Item[int]{}
+			for _, it := range model[:k] {
+				want = append(want, Item[int]{V: it.v, Size: it.size})
+			}
+			if diff := cmp.Diff(want, append([]Item[int]{}, held[n:]...)); diff != "" {
+				t.Fatalf("step %d: Hold(%d) (-want +got):\n%s", step, k, diff)
+			}
+			model = model[k:] // still counted in bytes until released
+		default:
+			if len(held) == 0 {
+				continue
+			}
+			i := rng.IntN(len(held))
+			q.Release(held[i])
+			bytes -= held[i].Size
+			held = append(held[:i], held[i+1:]...)
 		}
-		checkLen(t, q, len(model), bytes)
+		checkLen(t, q, len(model)+len(held), bytes)
+	}
+}
+
+// Held items count toward both limits until they are released.
+func TestQueueHeldCountTowardLimits(t *testing.T) {
+	q := NewQueue[string](3, 100)
+	mustPush(t, q, "a", 50)
+	mustPush(t, q, "b", 30)
+	held := q.Hold(nil, 0)
+	if diff := cmp.Diff([]Item[string]{{"a", 50}, {"b", 30}}, held); diff != "" {
+		t.Fatalf("Hold (-want +got):\n%s", diff)
+	}
+	checkLen(t, q, 2, 80)
+	if q.Push("c", 21) {
+		t.Fatal("Push past the byte limit counting held items = true")
+	}
+	mustPush(t, q, "c", 20)
+	if q.Push("d", 0) {
+		t.Fatal("Push past the item limit counting held items = true")
+	}
+	q.Release(held[0])
+	checkLen(t, q, 2, 50)
+	mustPush(t, q, "d", 50)
+	if q.Push("e", 0) {
+		t.Fatal("Push past the item limit = true")
+	}
+	q.Release(held[1])
+	checkLen(t, q, 2, 70)
+	if diff := cmp.Diff([]string{"c", "d"}, popAll(q)); diff != "" {
+		t.Fatalf("contents (-want +got):\n%s", diff)
+	}
+	if got := q.Hold(nil, 0); got != nil {
+		t.Fatalf("Hold on an empty queue = %v, want nil", got)
 	}
 }
 
@@ -397,8 +455,9 @@ func TestQueuePopReleasesValues(t *testing.T) {
 	}
 	q.Pop()
 	q.PopBatch(nil, 2)
+	q.Hold(nil, 1)
 	for i, it := range q.ring {
-		if it.v != nil && (i < q.head || i >= q.head+q.items) {
+		if it.V != nil && (i < q.head || i >= q.head+q.items) {
 			t.Errorf("slot %d still holds a popped value", i)
 		}
 	}

@@ -22,22 +22,10 @@ func TestStalledHandlerIsolated(t *testing.T) {
 	c := connect(t, s.URL(), conn.WithEventHandler(ev.handler))
 	ctx := testCtx(t, 20*time.Second)
 
-	// The handler stalls on its 1st call until r1 is closed and on its 12th until r2 is.
-	r1, r2 := make(chan struct{}), make(chan struct{})
-	var once1, once2 sync.Once
-	release1 := func() { once1.Do(func() { close(r1) }) }
-	release2 := func() { once2.Do(func() { close(r2) }) }
-	// Registered after connect's, so it runs before the Close that waits for the handler.
-	t.Cleanup(func() { release1(); release2() })
-	var stalledCalls atomic.Int64
-	stalled, err := c.Subscribe("iso.stalled", conn.WithPendingLimits(10, 0), conn.WithHandler(func(*conn.Msg) {
-		switch stalledCalls.Add(1) {
-		case 1:
-			<-r1
-		case 12:
-			<-r2
-		}
-	}))
+	// The handler stalls on its 1st call until release1 and on its 12th until release2.
+	h, stalledCalls, release := stallOn(t, 1, 12)
+	release1, release2 := release[0], release[1]
+	stalled, err := c.Subscribe("iso.stalled", conn.WithPendingLimits(10, 0), conn.WithHandler(h))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,4 +107,101 @@ func TestStalledHandlerIsolated(t *testing.T) {
 	}
 	release2()
 	eventually(t, 5*time.Second, "the second queue handled", func() bool { return stalledCalls.Load() == 22 })
+}
+
+// A handler subscription takes what is queued in batches, but a message counts as
+// pending, toward Pending and the limits, until its handler call starts; and a lifecycle
+// call from another goroutine waits for the running handler only, not for the rest of
+// the batch, which is never handled.
+func TestBatchedMessagesStayPendingUntilHandled(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t)
+	c := connect(t, s.URL())
+	ctx := testCtx(t, 20*time.Second)
+
+	// The handler stalls on its 1st call until release1 and on its 2nd until release2.
+	h, calls, release := stallOn(t, 1, 2)
+	release1, release2 := release[0], release[1]
+	sub, err := c.Subscribe("batch", conn.WithPendingLimits(5, 0), conn.WithHandler(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Flush(ctx)
+	c.Publish("batch", nil)
+	eventually(t, 5*time.Second, "the first call to stall", func() bool { return calls.Load() == 1 })
+	for range 5 {
+		c.Publish("batch", nil)
+	}
+	c.Flush(ctx)
+	eventually(t, 5*time.Second, "five queued", func() bool { n, _ := sub.Pending(); return n == 5 })
+
+	// Released, the goroutine takes the five as one batch and stalls on the first of
+	// them: the other four are held, and still pending.
+	release1()
+	eventually(t, 5*time.Second, "the second call to stall", func() bool { return calls.Load() == 2 })
+	if n, _ := sub.Pending(); n != 4 {
+		t.Fatalf("pending %d while the batch's first message is handled, want 4", n)
+	}
+	for range 3 {
+		c.Publish("batch", nil)
+	}
+	c.Flush(ctx)
+	if n, _ := sub.Pending(); n != 5 {
+		t.Fatalf("pending %d after three more, want 5 (the limit)", n)
+	}
+	if d := sub.Dropped(); d != 2 {
+		t.Fatalf("dropped %d, want 2", d)
+	}
+
+	unsubscribed := make(chan struct{})
+	go func() {
+		sub.Unsubscribe()
+		close(unsubscribed)
+	}()
+	eventually(t, 5*time.Second, "the subscription ended", func() bool { return !sub.IsValid() })
+	select { // a bounded look for what must not happen: Unsubscribe ending early
+	case <-unsubscribed:
+		t.Fatal("Unsubscribe returned while a handler was running")
+	case <-time.After(50 * time.Millisecond):
+	}
+	release2()
+	select {
+	case <-unsubscribed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Unsubscribe still waiting after the running handler returned")
+	}
+	if got := calls.Load(); got != 2 {
+		t.Fatalf("%d handler calls after Unsubscribe, want 2", got)
+	}
+	if _, err := c.RTT(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := calls.Load(); got != 2 {
+		t.Fatalf("%d handler calls once Unsubscribe returned, want 2", got)
+	}
+}
+
+// stallOn returns a handler that counts its calls in calls and, on the calls numbered
+// in at (from 1), waits until the matching release is called. Every release also runs
+// at cleanup; registered after connect's, that is before the Close that waits for the
+// handler.
+func stallOn(t *testing.T, at ...int64) (h func(*conn.Msg), calls *atomic.Int64, release []func()) {
+	calls = new(atomic.Int64)
+	gates := map[int64]chan struct{}{}
+	for _, n := range at {
+		ch := make(chan struct{})
+		gates[n] = ch
+		release = append(release, sync.OnceFunc(func() { close(ch) }))
+	}
+	t.Cleanup(func() {
+		for _, r := range release {
+			r()
+		}
+	})
+	h = func(*conn.Msg) {
+		if ch, ok := gates[calls.Add(1)]; ok {
+			<-ch
+		}
+	}
+	return h, calls, release
 }

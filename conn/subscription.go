@@ -341,42 +341,67 @@ func (s *Subscription) runWoken() bool {
 	}
 }
 
-// deliverQueued hands over everything queued; false when the subscription was stopped.
+// deliverBatch is how many messages deliverQueued takes from the queue under one lock.
+const deliverBatch = 64
+
+// deliverQueued hands over everything queued, taking it from the queue in batches;
+// false when the subscription was stopped.
 func (s *Subscription) deliverQueued() bool {
+	var buf [deliverBatch]actor.Item[*Msg]
 	for {
-		m, _, ok := s.q.Pop()
-		if !ok {
+		batch := s.q.Hold(buf[:0], len(buf))
+		if len(batch) == 0 {
 			s.slow.Store(false)
 			return true
 		}
-		if !s.deliver(m) {
+		ok := s.deliverHeld(batch)
+		clear(batch) // keep no message alive until the next batch overwrites it
+		if !ok {
 			return false
 		}
 	}
 }
 
-func (s *Subscription) deliver(m *Msg) bool {
-	if s.handler == nil {
-		if s.stopped.Load() {
-			return false
-		}
-		s.delivered.Add(1) // before the hand-off, so a receiver never sees the count lag
-		select {
-		case s.ch <- m:
-			return true
-		case <-s.stop:
-			s.delivered.Add(^uint64(0))
+// deliverHeld hands over a batch held from the queue, in order; false when the
+// subscription was stopped (the rest is released undelivered). A handler subscription
+// holds the gate for the batch: a lifecycle call sets stopped before it waits on the
+// gate, and the check before each handler call then lets it in, so no handler starts
+// after it returns.
+func (s *Subscription) deliverHeld(batch []actor.Item[*Msg]) bool {
+	if s.handler != nil {
+		s.gate.Lock()
+		defer s.gate.Unlock()
+	}
+	for i, it := range batch {
+		if !s.deliver(it) {
+			for _, rest := range batch[i+1:] {
+				s.q.Release(rest)
+			}
 			return false
 		}
 	}
-	s.gate.Lock()
-	defer s.gate.Unlock()
+	return true
+}
+
+// deliver releases a held message and hands it to the handler or the channel; false
+// when the subscription was stopped.
+func (s *Subscription) deliver(it actor.Item[*Msg]) bool {
+	s.q.Release(it) // no longer pending: handed on now, or dropped
 	if s.stopped.Load() {
 		return false
 	}
-	s.delivered.Add(1)
-	s.callHandler(m)
-	return true
+	s.delivered.Add(1) // before the hand-off, so a receiver never sees the count lag
+	if s.handler != nil {
+		s.callHandler(it.V)
+		return true
+	}
+	select {
+	case s.ch <- it.V:
+		return true
+	case <-s.stop:
+		s.delivered.Add(^uint64(0))
+		return false
+	}
 }
 
 func (s *Subscription) callHandler(m *Msg) {
