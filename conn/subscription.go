@@ -69,9 +69,10 @@ type Subscription struct {
 	// readies one of them (a message queued, stop, the end of input) also wakes k.
 	k *waker
 
-	// gate is held by the subscription's goroutine from the check of stopped until the
-	// handler returns, so that a lifecycle call from another goroutine can wait out a
-	// handler that already started, and no handler starts after it returns.
+	// gate is held by the subscription's goroutine while it hands a batch to the handler,
+	// checking stopped before each call, so that a lifecycle call from another goroutine
+	// (which sets stopped first) can wait out a handler that already started, and no
+	// handler starts after it returns.
 	gate    sync.Mutex
 	stopped atomic.Bool
 
