@@ -55,7 +55,7 @@ func TestReaderMsgAllocs(t *testing.T) {
 // newMsg copies the payload, whatever its size, into memory capped at its length, so
 // neither the read buffer's reuse nor the user's appends reach another message.
 func TestNewMsgCopiesAndCaps(t *testing.T) {
-	for _, n := range []int{0, 1, 16, 17, 32, 33, 64, 65, 128, 129, 512, 513, 1024, 1025, 128 << 10} {
+	for _, n := range []int{0, 1, 16, 17, 32, 33, 64, 65, 128, 129, 256, 257, 300, 1024, 1025, 128 << 10} {
 		data := make([]byte, n)
 		for i := range data {
 			data[i] = byte(i*7 + n)
@@ -71,9 +71,12 @@ func TestNewMsgCopiesAndCaps(t *testing.T) {
 
 // A received message with a small payload costs one allocation of the smallest size
 // class that holds the Msg and the payload: 96 bytes for 16 (pubsub16's messages), 112
-// for 32. A field added to Msg moves these up a class for every message received.
+// for 32. A field added to Msg moves these up a class for every message received. Beyond
+// 256 bytes the Msg (80) and the payload take a size class each: 80 + 320 for 300 bytes
+// (one 640-byte allocation before), 80 + 1024 for 1 KiB.
 func TestNewMsgBytes(t *testing.T) {
-	for _, tc := range []struct{ n, want int }{{1, 96}, {16, 96}, {17, 112}, {32, 112}, {64, 144}} {
+	for _, tc := range []struct{ n, want int }{{1, 96}, {16, 96}, {17, 112}, {32, 112}, {64, 144},
+		{200, 352}, {256, 352}, {300, 400}, {1024, 1104}} {
 		data := make([]byte, tc.n)
 		const rounds = 10000
 		keep := make([]*Msg, rounds)
