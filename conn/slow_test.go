@@ -2,6 +2,7 @@ package conn_test
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -204,4 +205,38 @@ func stallOn(t *testing.T, at ...int64) (h func(*conn.Msg), calls *atomic.Int64,
 		}
 	}
 	return h, calls, release
+}
+
+// A channel subscription's goroutine also takes its queue in batches: messages it holds
+// while it waits to hand over the first of them still count as pending.
+func TestChannelSubscriptionCountsHeldAsPending(t *testing.T) {
+	t.Parallel()
+	s := natstest.Start(t)
+	c := connect(t, s.URL())
+	ctx := testCtx(t, 10*time.Second)
+	sub, err := c.Subscribe("held", conn.WithPendingLimits(4, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Flush(ctx)
+	c.Publish("held", nil)
+	eventually(t, 5*time.Second, "the first in hand-off", func() bool { return sub.Delivered() == 1 })
+	for range 5 { // four queued behind it, one dropped
+		c.Publish("held", nil)
+	}
+	c.Flush(ctx)
+	if n, _ := sub.Pending(); n != 4 || sub.Dropped() != 1 {
+		t.Fatalf("pending %d, dropped %d; want 4 and 1", n, sub.Dropped())
+	}
+	// Each Next lets the goroutine hand over the next one; the rest, held in one batch
+	// after the first Next, stay pending.
+	for want := 3; want >= 0; want-- {
+		if _, err := sub.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 5*time.Second, fmt.Sprint(want, " pending"), func() bool {
+			n, _ := sub.Pending()
+			return n == want && sub.Delivered() == uint64(6-want-1)
+		})
+	}
 }
