@@ -36,6 +36,10 @@ const (
 // without one after the consumer last found it empty. Wake-ups coalesce: one may stand
 // for many items, and one may be spurious (its items already popped).
 //
+// A busy consumer takes many items under one lock instead: PopBatch, or Hold, whose
+// items keep counting toward the limits and Len until each is given back with Release
+// (a subscription holds a batch and releases each message as it hands it on).
+//
 // Items live in a ring buffer that grows by doubling and is reused, so Push and Pop do
 // not allocate in steady state.
 type Queue[T any] struct {
