@@ -79,6 +79,9 @@ func TestCancelDrain(t *testing.T) {
 	})); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Flush(testCtx(t)); err != nil { // another connection sends the request
+		t.Fatal(err)
+	}
 	client := connect(t, s)
 	if err := client.PublishRequest("hold", "nowhere", nil); err != nil {
 		t.Fatal(err)
