@@ -155,6 +155,7 @@ type FastBatch struct {
 	final   *conn.Msg
 	err     error // why the batch failed, once it did
 	done    bool
+	over    bool // Commit or Close returned the batch's end, or a ctx abandoned it
 }
 
 // NewFastBatch starts a fast-ingest batch (ADR-50). Nothing is sent before the first Add;
@@ -247,10 +248,11 @@ func (b *FastBatch) Close(ctx context.Context) (*BatchAck, error) {
 }
 
 // end sends the message that ends the batch (op: commit, or commit without storing)
-// and waits for the stream's PubAck. A batch the stream is already ending (a gap or a
-// refusal) sends nothing: its PubAck says what it stored.
+// and waits for the stream's PubAck. A batch the stream is ending or has ended (a gap
+// or a refusal) sends nothing: its PubAck says what it stored, also when an Add
+// already read it.
 func (b *FastBatch) end(ctx context.Context, m *conn.Msg, op int, opts []PubOption) (*BatchAck, error) {
-	ending := b.err != nil && !b.done
+	ending := b.err != nil && !b.over
 	if err := b.usable(); err != nil && !ending {
 		return nil, err
 	}
@@ -495,6 +497,7 @@ func (b *FastBatch) endErr() error {
 // finish waits for the PubAck that ends the batch and returns it.
 func (b *FastBatch) finish(ctx context.Context) (*BatchAck, error) {
 	defer b.close()
+	b.over = true
 	b.take()
 	for !b.done {
 		if b.resend {
@@ -528,6 +531,7 @@ func (b *FastBatch) finish(ctx context.Context) (*BatchAck, error) {
 func (b *FastBatch) abandon(err error) error {
 	b.fail(err)
 	b.close()
+	b.over = true
 	return err
 }
 
