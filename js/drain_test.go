@@ -127,8 +127,7 @@ func TestConnDrainWaitsForConsume(t *testing.T) {
 	if a := after.Load(); a != 0 {
 		t.Fatalf("%d handler calls after the connection's Drain returned", a)
 	}
-	ci := consumerInfo(t, e.j, "CD", "d")
-	if ci.AckFloor.Stream < uint64(n) {
-		t.Fatalf("ack floor %d after %d messages handled and acknowledged before the drain returned", ci.AckFloor.Stream, n)
-	}
+	// The server takes acks in on a queue of the consumer's own, so the floor can lag
+	// the flush a moment; it gets there only if the acks left before the close.
+	waitAckFloor(t, e.j, "CD", "d", uint64(n))
 }
