@@ -25,7 +25,7 @@ import (
 // wake already there returns at once. The waiter parks through the file's RawConn without
 // reading, and the eventfd is never read: every write to an eventfd wakes its pollers
 // (the network poller, edge-triggered, gets one event per write), so its counter only
-// grows, by one per parked wait, and 2^64 of them will not come.
+// grows, by one per wake of a parked waiter, and 2^64 of those will not come.
 type waker struct {
 	f       *os.File
 	rc      syscall.RawConn
